@@ -1,0 +1,36 @@
+# Two commands do all set-up on a fresh machine: `make book` and `make test`.
+PROFILE ?= full
+VENV    := .venv
+PY      := $(VENV)/bin/python
+STAMP   := $(VENV)/.installed
+
+.PHONY: install book test lint strip clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+# Outputs never reach git: a clean filter strips outputs and papermill's traces (see README).
+install: $(STAMP)
+	git config filter.nbclean.clean "$(abspath $(PY)) -m lstm_lib.nbclean --stdin"
+	git config filter.nbclean.smudge cat
+	git config filter.nbclean.required true
+
+book: install
+	$(PY) -m lstm_lib book --profile $(PROFILE)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check lstm_lib tests benchmarks
+
+test: install lint
+	$(PY) -m lstm_lib book --profile quick
+	$(VENV)/bin/pytest
+
+strip: install
+	$(PY) -m lstm_lib.nbclean chapters/*.ipynb
+
+clean:
+	rm -rf _build .cache screenshots chapters/figures

@@ -1,0 +1,86 @@
+"""What every chapter does first: check its ``parameters`` cell, so a bad value fails at once.
+
+Papermill injects parameters by name; a typo or an out-of-range value must stop the chapter
+before any training, with the parameter's name and the allowed range in the message.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+from lstm_lib.config import METHODS, OPTIMIZERS
+from lstm_lib.validation import check_choice, check_float, check_int, check_seed
+
+
+def _positive_int(name: str, value: object) -> None:
+    check_int(name, value, 1)
+
+
+def _positive_float(name: str, value: object) -> None:
+    check_float(name, value, low=0, low_open=True)
+
+
+def _nonnegative_float(name: str, value: object) -> None:
+    check_float(name, value, low=0)
+
+
+def _rate(name: str, value: object) -> None:
+    check_float(name, value, low=0, high=1, low_open=True)
+
+
+def _list_of(check: Callable[[str, object], None], minimum: int = 1) -> Callable[[str, object], None]:
+    def checker(name: str, value: object) -> None:
+        if not isinstance(value, (list, tuple)) or len(value) < minimum:
+            raise ValueError(f"{name} must be a list of at least {minimum} value(s), got {value!r}")
+        for k, item in enumerate(value):
+            check(f"{name}[{k}]", item)
+
+    return checker
+
+
+RULES: dict[str, Callable[[str, object], None]] = {
+    "profile": lambda n, v: check_choice(n, v, ("quick", "full")),
+    "seed": check_seed,
+    "seeds": _list_of(check_seed),
+    "data_seed": check_seed,
+    "iterations": _positive_int,
+    "lbfgs_iterations": _positive_int,
+    "lr": _positive_float,
+    "sgd_lr": _positive_float,
+    "lbfgs_lr": _positive_float,
+    "n_hidden": _positive_int,
+    "n_train": _positive_int,
+    "n_test": _positive_int,
+    "length": lambda n, v: check_int(n, v, 2),
+    "period": _positive_float,
+    "prime_length": lambda n, v: check_int(n, v, 2),
+    "horizon": _positive_int,
+    "threshold": _positive_float,
+    "noise_std": _nonnegative_float,
+    "noise_stds": _list_of(_nonnegative_float),
+    "weight_rate": _rate,
+    "weight_rates": _list_of(_rate),
+    "methods": _list_of(lambda n, v: check_choice(n, v, METHODS)),
+    "optimizers": _list_of(lambda n, v: check_choice(n, v, OPTIMIZERS)),
+    "workers": _positive_int,
+    "repeats": _positive_int,
+    "bench_waves": _positive_int,
+    "bench_length": _positive_int,
+    "steps": _positive_int,
+    "future": _positive_int,
+    "n_waves": _positive_int,
+    "clip": lambda n, v: None if v is None else _positive_float(n, v),
+}
+
+
+def check_parameters(**values: object) -> dict[str, object]:
+    """Validate a chapter's parameters by name (see :data:`RULES`); unknown names are an error."""
+    unknown = sorted(set(values) - set(RULES))
+    if unknown:
+        raise ValueError(f"unknown chapter parameter(s) {unknown}; known: {sorted(RULES)}")
+    for name, value in values.items():
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(f"{name} must be finite, got {value!r}")
+        RULES[name](name, value)
+    return values

@@ -1,0 +1,80 @@
+"""Save and load trained models safely: tensors plus a JSON config, never pickled code."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import torch
+
+from lstm_lib.config import TrainConfig
+from lstm_lib.spec import Spec
+from lstm_lib.train import TrainResult
+
+FORMAT = "lstm_lib-checkpoint-1"
+
+
+def atomic_write(path: str | Path, write) -> None:
+    """Call ``write(tmp_path)`` and move the file into place only if it succeeded: no half-written file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def save(result: TrainResult, path: str | Path) -> None:
+    """Write ``result`` to ``path`` atomically (a temporary file, then a rename)."""
+    meta = {
+        "format": FORMAT,
+        "config": result.config.to_dict(),
+        "spec": [result.spec.n_in, result.spec.n_hidden, result.spec.n_out],
+        "wall_seconds": result.wall_seconds,
+        "final_mse": result.final_mse,
+        "evaluations": result.evaluations,
+        "extra": result.extra,
+    }
+    payload = {"W": result.W, "history": result.history, "seconds": result.seconds, "meta": json.dumps(meta)}
+    atomic_write(path, lambda tmp: torch.save(payload, tmp))
+
+
+def load(path: str | Path) -> TrainResult:
+    """Read a checkpoint written by :func:`save`.
+
+    Uses ``torch.load(weights_only=True)``: a file holding a pickled object that would run code
+    is refused with a ``ValueError`` and the code never runs.
+    """
+    try:
+        payload = torch.load(path, weights_only=True, map_location="cpu")
+    except FileNotFoundError:
+        raise
+    except Exception as exc:  # pickle refused, truncated or not a checkpoint
+        raise ValueError(f"{path} is not a valid lstm_lib checkpoint: {exc}") from exc
+    try:
+        meta = json.loads(payload["meta"])
+        if meta.get("format") != FORMAT:
+            raise ValueError(f"unknown format {meta.get('format')!r}")
+        spec = Spec(*meta["spec"])
+        W = payload["W"]
+        if W.dim() != 1 or W.numel() != spec.size:
+            raise ValueError("W does not match its spec")
+        return TrainResult(
+            W=W,
+            spec=spec,
+            config=TrainConfig.from_dict(meta["config"]),
+            history=payload["history"],
+            seconds=payload["seconds"],
+            wall_seconds=float(meta["wall_seconds"]),
+            final_mse=float(meta["final_mse"]),
+            evaluations=int(meta["evaluations"]),
+            extra=dict(meta.get("extra", {})),
+        )
+    except (KeyError, TypeError, AttributeError, json.JSONDecodeError, ValueError) as exc:
+        raise ValueError(f"{path} is not a valid lstm_lib checkpoint: {exc}") from exc

@@ -1,0 +1,53 @@
+"""Sine waves to learn from, and the noise of the denoising trick."""
+
+from __future__ import annotations
+
+import torch
+
+from lstm_lib.validation import check_float, check_int, check_seed
+
+
+def draw_shifts(n: int, period: float, seed: int) -> torch.Tensor:
+    """``n`` integer phase shifts drawn uniformly from ``[-4*period, 4*period)``, as the PyTorch example does."""
+    check_int("n", n, 1)
+    check_float("period", period, low=0, low_open=True)
+    check_seed("seed", seed)
+    low, high = int(-4 * period), int(4 * period)
+    gen = torch.Generator().manual_seed(seed)
+    return torch.randint(low, high, (n,), generator=gen, dtype=torch.int64)
+
+
+def sine_waves(
+    n: int, length: int, period: float = 20.0, seed: int = 0, shift: torch.Tensor | None = None, start: int = 0
+) -> torch.Tensor:
+    """``n`` waves ``x[k, t] = sin((t + shift[k]) / period)`` for ``t = start .. start+length-1``.
+
+    ``period`` is the time scale ``T`` of the PyTorch example's ``sin(x / T)``, not the wave's
+    period: one full oscillation takes ``2*pi*period`` steps (about 126 steps for ``period=20``).
+    ``shift`` defaults to :func:`draw_shifts` (integers in ``[-4*period, 4*period)`` from ``seed``).
+    The shifts do not depend on ``length``, so a longer call with the same arguments gives the
+    true continuation of a shorter one; ``start`` gives it directly.
+    Returns a float64 tensor of shape (n, length, 1).
+    """
+    check_int("n", n, 1)
+    check_int("length", length, 1)
+    check_float("period", period, low=0, low_open=True)
+    check_int("start", start, 0)
+    if shift is None:
+        shift = draw_shifts(n, period, seed)
+    elif not isinstance(shift, torch.Tensor) or tuple(shift.shape) != (n,):
+        raise ValueError(f"shift must be a tensor of shape ({n},), got {getattr(shift, 'shape', type(shift).__name__)}")
+    t = torch.arange(start, start + length, dtype=torch.float64)
+    return torch.sin((t[None, :] + shift.to(torch.float64)[:, None]) / period).unsqueeze(-1)
+
+
+def add_noise(x: torch.Tensor, std: float, generator: torch.Generator | None = None) -> torch.Tensor:
+    """A copy of ``x`` with Gaussian noise of standard deviation ``std`` (the denoising trick).
+
+    Only ever applied to the network's inputs; the targets stay clean.
+    """
+    check_float("std", std, low=0)
+    if std == 0:
+        return x.clone()
+    noise = torch.randn(x.shape, generator=generator, dtype=x.dtype, device=x.device)
+    return x + std * noise

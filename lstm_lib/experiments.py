@@ -1,0 +1,243 @@
+"""Multi-seed experiments: one function runs configs over seeds, in parallel, cached on disk.
+
+The cache key covers the config, the training and evaluation data, the evaluation settings and
+a hash of lstm_lib's source, so a rebuild with nothing changed trains nothing and any change to
+the library or a parameter retrains what it affects. Entries are written atomically and
+verified on reading; a corrupted or partial entry is recomputed, never trusted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import warnings
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+
+import torch
+from tqdm.auto import tqdm
+
+from lstm_lib.checkpoint import atomic_write
+from lstm_lib.config import TrainConfig
+from lstm_lib.evaluate import evaluate
+from lstm_lib.stats import mean_interval
+from lstm_lib.train import TrainingDiverged, train
+from lstm_lib.validation import check_float, check_int, check_sequences
+
+PACKAGE = Path(__file__).resolve().parent
+DEFAULT_CACHE = Path(os.environ.get("LSTM_LIB_CACHE", PACKAGE.parent / ".cache" / "experiments"))
+PRESENTATION_MODULES = {"plotting.py", "cli.py", "book.py", "nbclean.py", "bench.py", "__main__.py", "tables.py"}
+"""Modules that cannot change a trained result: editing them does not invalidate the cache."""
+
+
+@dataclass(frozen=True)
+class EvalSpec:
+    """Free-running evaluation settings: prime on ``prime_length`` steps, generate ``horizon``."""
+
+    prime_length: int
+    horizon: int
+    threshold: float = 0.1
+
+    def __post_init__(self) -> None:
+        check_int("prime_length", self.prime_length, 2)
+        check_int("horizon", self.horizon, 1)
+        check_float("threshold", self.threshold, low=0, low_open=True)
+
+
+@dataclass
+class Run:
+    """One config and seed: its table row and its loss curve."""
+
+    row: dict
+    history: torch.Tensor
+    seconds: torch.Tensor
+    W: torch.Tensor | None
+
+
+@dataclass
+class Table:
+    """A tidy table: one row per config and seed (``rows``), with each run's curves in ``runs``."""
+
+    runs: list[Run] = field(default_factory=list)
+
+    @property
+    def rows(self) -> list[dict]:
+        return [run.row for run in self.runs]
+
+    def where(self, **match: object) -> Table:
+        """The runs whose row has every given ``column=value``."""
+        return Table([r for r in self.runs if all(r.row.get(k) == v for k, v in match.items())])
+
+    def column(self, name: str) -> list:
+        return [row[name] for row in self.rows]
+
+    def summary(self, by: str = "label", columns: tuple[str, ...] = ()) -> list[dict]:
+        """Per group: mean and 95% interval (see :mod:`lstm_lib.stats`) of each column, over seeds."""
+        columns = columns or ("final_mse", "free_mse", "horizon", "train_seconds")
+        groups: dict[object, list[dict]] = {}
+        for row in self.rows:
+            groups.setdefault(row[by], []).append(row)
+        out = []
+        for key, rows in groups.items():
+            entry = {by: key, "seeds": len(rows), "diverged": sum(r["diverged"] for r in rows)}
+            for col in columns:
+                vals = [r[col] for r in rows if not r["diverged"]]
+                mean, low, high = mean_interval(vals) if vals else (float("nan"),) * 3
+                entry.update({col: mean, f"{col}_low": low, f"{col}_high": high})
+            out.append(entry)
+        return out
+
+
+def source_hash() -> str:
+    """Hash of every lstm_lib module that can change a trained result."""
+    digest = hashlib.sha256()
+    for path in sorted(PACKAGE.glob("*.py")):
+        if path.name not in PRESENTATION_MODULES:
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def tensor_hash(t: torch.Tensor) -> str:
+    t = t.detach().cpu().contiguous()
+    return hashlib.sha256(str((t.dtype, tuple(t.shape))).encode() + t.numpy().tobytes()).hexdigest()
+
+
+def cache_key(config: TrainConfig, data_hash: str, eval_hash: str, spec: EvalSpec) -> str:
+    blob = json.dumps(
+        {"config": config.to_dict(), "data": data_hash, "eval": eval_hash, "spec": spec.__dict__, "src": source_hash()},
+        sort_keys=True,
+    )
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def run_one(config: TrainConfig, data: torch.Tensor, eval_data: torch.Tensor, spec: EvalSpec) -> Run:
+    """Train and evaluate one config on one thread (results do not depend on the worker count)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    base = {
+        "label": config.label(),
+        "method": config.method,
+        "optimizer": config.optimizer,
+        "seed": config.seed,
+        "lr": config.lr,
+        "noise_std": config.noise_std,
+        "weight_rate": config.weight_rate,
+        "iterations": config.iterations,
+    }
+    try:
+        result = train(config, data, progress=False)
+    except TrainingDiverged as exc:
+        nan = float("nan")
+        row = {
+            **base,
+            "diverged": True,
+            "diverged_at": exc.iteration,
+            "final_loss": nan,
+            "final_mse": nan,
+            "free_mse": nan,
+            "teacher_mse": nan,
+            "horizon": nan,
+            "train_seconds": nan,
+            "evaluations": 0,
+        }
+        return Run(row, torch.empty(0, dtype=torch.float64), torch.empty(0, dtype=torch.float64), None)
+    finally:
+        torch.set_num_threads(threads)
+    ev = evaluate(result, eval_data, spec.prime_length, spec.horizon, spec.threshold)
+    row = {
+        **base,
+        "diverged": False,
+        "diverged_at": -1,
+        "final_loss": result.history[-1].item(),
+        "final_mse": result.final_mse,
+        "free_mse": ev.free_mse,
+        "teacher_mse": ev.teacher_mse,
+        "horizon": ev.prediction_horizon,
+        "train_seconds": result.wall_seconds,
+        "evaluations": result.evaluations,
+    }
+    return Run(row, result.history, result.seconds, result.W)
+
+
+def _store(path: Path, key: str, run: Run) -> None:
+    payload = {"key": key, "row": json.dumps(run.row), "history": run.history, "seconds": run.seconds}
+    if run.W is not None:
+        payload["W"] = run.W
+    atomic_write(path, lambda tmp: torch.save(payload, tmp))
+
+
+def _fetch(path: Path, key: str) -> Run | None:
+    """The cached run, or ``None`` if missing; a damaged entry is reported, deleted and recomputed."""
+    if not path.exists():
+        return None
+    try:
+        payload = torch.load(path, weights_only=True)
+        if payload["key"] != key:
+            raise ValueError("key mismatch")
+        row = json.loads(payload["row"])
+        history, seconds = payload["history"], payload["seconds"]
+        if not row["diverged"] and (history.numel() != row["iterations"] or "W" not in payload):
+            raise ValueError("incomplete entry")
+        return Run(row, history, seconds, payload.get("W"))
+    except Exception as exc:  # truncated zip, wrong content, anything: never trust it
+        warnings.warn(f"cache entry {path.name} is damaged ({exc}); recomputing", stacklevel=3)
+        path.unlink(missing_ok=True)
+        return None
+
+
+def _init_worker() -> None:
+    torch.set_num_threads(1)
+
+
+def compare(
+    configs: list[TrainConfig],
+    seeds: list[int],
+    data: torch.Tensor,
+    eval_data: torch.Tensor,
+    spec: EvalSpec,
+    workers: int | None = None,
+    cache_dir: str | Path | None = DEFAULT_CACHE,
+    progress: bool = True,
+) -> Table:
+    """Train every config with every seed (the config's own seed is replaced) and evaluate it.
+
+    Runs in ``workers`` processes (default: the number of cores), one torch thread each.
+    ``cache_dir=None`` disables the cache. Rows keep the order configs x seeds.
+    """
+    if not configs or not all(isinstance(c, TrainConfig) for c in configs):
+        raise ValueError("configs must be a non-empty list of TrainConfig")
+    if not seeds:
+        raise ValueError("seeds must be a non-empty list of ints")
+    workers = os.cpu_count() or 1 if workers is None else check_int("workers", workers, 1)
+    check_sequences("data", data)
+    check_sequences("eval_data", eval_data, n_in=data.shape[2], min_length=spec.prime_length + spec.horizon)
+    jobs = [c.replace(seed=s) for c in configs for s in seeds]
+    data_hash, eval_hash = tensor_hash(data), tensor_hash(eval_data)
+    keys = [cache_key(job, data_hash, eval_hash, spec) for job in jobs]
+    cache = Path(cache_dir) if cache_dir is not None else None
+    runs: list[Run | None] = [_fetch(cache / f"{k}.pt", k) if cache else None for k in keys]
+    todo = [i for i, r in enumerate(runs) if r is None]
+    bar = tqdm(total=len(todo), disable=not progress or not todo, desc="training", leave=False)
+
+    def done(i: int, run: Run) -> None:
+        runs[i] = run
+        if cache:
+            _store(cache / f"{keys[i]}.pt", keys[i], run)
+        bar.update(1)
+
+    if workers > 1 and len(todo) > 1:
+        with ProcessPoolExecutor(
+            min(workers, len(todo)), mp_context=get_context("spawn"), initializer=_init_worker
+        ) as pool:
+            futures = {i: pool.submit(run_one, jobs[i], data, eval_data, spec) for i in todo}
+            for i, future in futures.items():
+                done(i, future.result())
+    else:
+        for i in todo:
+            done(i, run_one(jobs[i], data, eval_data, spec))
+    bar.close()
+    return Table([r for r in runs if r is not None])

@@ -1,0 +1,92 @@
+"""Whole-sequence use of the kernel: teacher-forced prediction and free-running generation."""
+
+from __future__ import annotations
+
+import torch
+
+from lstm_lib.cell import lstm
+from lstm_lib.config import BACKENDS
+from lstm_lib.fused import lstm_layer
+from lstm_lib.scan import scan
+from lstm_lib.spec import GATES, Spec
+from lstm_lib.validation import check_choice, check_int, check_sequences
+
+
+def initial_state(spec: Spec, batch: int, like: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Zero ``(c, h, y)`` for ``batch`` sequences, with ``like``'s dtype and device."""
+    return (
+        like.new_zeros(batch, spec.n_hidden),
+        like.new_zeros(batch, spec.n_hidden),
+        like.new_zeros(batch, spec.n_out),
+    )
+
+
+def run(
+    W: torch.Tensor, spec: Spec, x: torch.Tensor, backend: str = "fused"
+) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
+    """Outputs (batch, time, n_out) for inputs ``x`` and the final state ``(c, h, y)``."""
+    check_choice("backend", backend, BACKENDS)
+    if x.dim() != 3 or x.shape[2] != spec.n_in or x.shape[1] < 1:
+        raise ValueError(f"x must have shape (batch, time >= 1, n_in={spec.n_in}), got {tuple(x.shape)}")
+    W = W.to(x.dtype) if W.dtype != x.dtype else W
+    if backend == "scan":
+        c0, h0, y0 = initial_state(spec, x.shape[0], x)
+        cs, hs, ys = scan(lstm, sequences=[x], outputs_info=[c0, h0, y0], non_sequences=[W, spec])
+        return ys, (cs[:, -1], hs[:, -1], ys[:, -1])
+    hs, (h, c) = lstm_layer(x, W, spec)
+    p = spec.unpack(W)
+    ys = torch.nn.functional.linear(hs, p.w_out, p.b_out)
+    return ys, (c, h, ys[:, -1])
+
+
+def predict(W: torch.Tensor, spec: Spec, x: torch.Tensor, backend: str = "fused") -> torch.Tensor:
+    """Teacher-forced one-step-ahead outputs: ``x`` (batch, time, n_in) -> (batch, time, n_out).
+
+    Output ``t`` is the network's guess of ``x[:, t + 1]`` having seen the true ``x[:, :t + 1]``.
+    """
+    return run(W, spec, x, backend)[0]
+
+
+def generate(W: torch.Tensor, spec: Spec, prime: torch.Tensor, steps: int, backend: str = "fused") -> torch.Tensor:
+    """Free-running: read ``prime`` (batch, time, n_in), then feed each output back as the next input.
+
+    Returns the ``steps`` generated values (batch, steps, n_out); value 0 is the output after the
+    last prime step, i.e. the guess of what follows ``prime``. Needs ``n_out == n_in``.
+    """
+    if spec.n_out != spec.n_in:
+        raise ValueError(f"generate feeds outputs back as inputs, which needs n_out == n_in, got {spec}")
+    check_int("steps", steps, 1)
+    check_sequences("prime", prime, n_in=spec.n_in, min_length=1)
+    W = W.to(prime.dtype)
+    _, (c, h, y) = run(W, spec, prime, backend)
+    if steps == 1:
+        return y.unsqueeze(1)
+    # x=None: the kernel takes its own previous output ym1 as the input
+    _, _, ys = scan(
+        lambda cm1, hm1, ym1, W, spec: lstm(None, cm1, hm1, ym1, W, spec),
+        outputs_info=[c, h, y],
+        non_sequences=[W, spec],
+        n_steps=steps - 1,
+    )
+    return torch.cat([y.unsqueeze(1), ys], dim=1)
+
+
+def _gate_step(x, cm1, hm1, W, spec):
+    p = spec.unpack(W)
+    pre = torch.addmm(p.b, x, p.w_ih.t()).addmm_(hm1, p.w_hh.t())
+    i, f, g, o = pre.chunk(4, dim=1)
+    i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
+    c = f * cm1 + i * g
+    h = o * torch.tanh(c)
+    return c, h, i, f, g, o
+
+
+def gate_trace(W: torch.Tensor, spec: Spec, x: torch.Tensor) -> dict[str, torch.Tensor]:
+    """Every gate's activation and the states at each step, for looking inside the cell.
+
+    Returns ``{"input", "forget", "cell", "output", "c", "h"}``, each (batch, time, n_hidden).
+    """
+    with torch.no_grad():
+        c0, h0, _ = initial_state(spec, x.shape[0], x)
+        c, h, *gates = scan(_gate_step, [x], [c0, h0, None, None, None, None], [W.to(x.dtype), spec])
+    return {**dict(zip(GATES, gates, strict=True)), "c": c, "h": h}
