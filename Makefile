@@ -4,7 +4,7 @@ VENV    := .venv
 PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
 
-.PHONY: install book test lint strip clean
+.PHONY: install book test lint strip clean chromium
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -25,7 +25,14 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check lstm_lib tests benchmarks
 
-test: install lint
+# The browser test drives Debian's Chromium at /usr/bin/chromium; installed here (apt-get, as root) if missing.
+CHROMIUM := /usr/bin/chromium
+SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+chromium:
+	@test -x $(CHROMIUM) || { $(SUDO) apt-get update && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
+
+test: install lint chromium
 	$(PY) -m lstm_lib book --profile quick
 	$(VENV)/bin/pytest
 
@@ -33,4 +40,4 @@ strip: install
 	$(PY) -m lstm_lib.nbclean chapters/*.ipynb
 
 clean:
-	rm -rf _build .cache screenshots chapters/figures
+	rm -rf _build .cache screenshots chapters/figures _vendor

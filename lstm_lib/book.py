@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import shutil
 import subprocess
 import sys
+import tarfile
+import tempfile
 import time
 from pathlib import Path
 
@@ -62,8 +66,38 @@ def _hide_injected(path: Path) -> None:
     path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
-def execute(profile: str = "full", root: Path = ROOT, only: list[str] | None = None) -> float:
-    """Run each chapter in place with papermill; stop at the first failure. Returns seconds taken."""
+STAMP_KEY = "lstm_lib_stamp"
+
+
+def stamp(path: Path, parameters: dict) -> str:
+    """Hash of what a chapter's outputs depend on: its source cells, its parameters and lstm_lib's code."""
+    from lstm_lib import nbclean
+
+    digest = hashlib.sha256(nbclean.dumps(nbclean.clean(json.loads(path.read_text(encoding="utf-8")))).encode())
+    digest.update(json.dumps(parameters, sort_keys=True).encode())
+    for module in sorted((root_pkg := Path(__file__).resolve().parent).glob("*.py")):
+        digest.update(module.relative_to(root_pkg).as_posix().encode() + module.read_bytes())
+    return digest.hexdigest()
+
+
+def _executed_stamp(path: Path) -> str | None:
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    has_outputs = any(c.get("outputs") for c in nb.get("cells", []) if c.get("cell_type") == "code")
+    return nb.get("metadata", {}).get(STAMP_KEY) if has_outputs else None
+
+
+def _set_stamp(path: Path, value: str) -> None:
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    nb.setdefault("metadata", {})[STAMP_KEY] = value
+    path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def execute(profile: str = "full", root: Path = ROOT, only: list[str] | None = None, force: bool = False) -> float:
+    """Run each chapter in place with papermill; stop at the first failure. Returns seconds taken.
+
+    A chapter whose source, parameters and library code are unchanged since its last successful
+    execution (same :func:`stamp`) is not run again, unless ``force``.
+    """
     import papermill
 
     params = profile_parameters(profile, root)
@@ -72,6 +106,10 @@ def execute(profile: str = "full", root: Path = ROOT, only: list[str] | None = N
         if only and path.stem not in only:
             continue
         chapter_params = {"profile": profile, **params.get(path.stem, {})}
+        current = stamp(path, chapter_params)
+        if not force and _executed_stamp(path) == current:
+            print(f"[book] {path.stem}: unchanged since its last execution, skipped", flush=True)
+            continue
         t0 = time.perf_counter()
         print(f"[book] executing {path.relative_to(root)} ({profile})", flush=True)
         try:
@@ -87,15 +125,81 @@ def execute(profile: str = "full", root: Path = ROOT, only: list[str] | None = N
             raise ChapterError(f"chapter {path.stem} failed: {exc}") from exc
         finally:
             _hide_injected(path)
+        _set_stamp(path, current)
         print(f"[book] {path.stem}: {time.perf_counter() - t0:.1f} s", flush=True)
     seconds = time.perf_counter() - start
     print(f"[book] execution took {seconds:.1f} s", flush=True)
     return seconds
 
 
+MATHJAX_VERSION = "3.2.2"
+MATHJAX_PARTS = ("tex-chtml-full.js", "a11y/", "adaptors/", "input/", "output/chtml.js", "output/chtml/", "sre/", "ui/")
+"""What the pages need from MathJax's ``es5/`` folder: the TeX+CHTML bundle, its fonts and the
+parts it loads on demand (accessibility menu, speech rules), so no page fetches anything from a CDN."""
+
+
+VENDOR = "_vendor"
+"""Git-ignored folder copied as-is into the HTML (``html_extra_path``). Not ``_static/``: Jupyter Book
+adds a ``<script>`` tag for every ``.js`` file under ``_static/`` to every page."""
+
+
+def install_mathjax(root: Path = ROOT) -> Path:
+    """Put MathJax into ``_vendor/_static/mathjax/`` so the book typesets math offline.
+
+    ``_config.yml`` copies ``_vendor/`` into the HTML (``html_extra_path``), which lands the files
+    in ``_build/html/_static/mathjax/``, and points ``mathjax_path`` there. Downloaded once with
+    ``npm pack`` into ``.cache/npm/``; skipped when the right version is already in place.
+    Returns the folder.
+    """
+    root = Path(root).resolve()
+    target = root / VENDOR / "_static" / "mathjax"
+    marker = target / ".version"
+    if (target / "tex-chtml-full.js").exists() and marker.exists() and marker.read_text().strip() == MATHJAX_VERSION:
+        return target
+    cache = root / ".cache" / "npm"
+    tarball = cache / f"mathjax-{MATHJAX_VERSION}.tgz"
+    if not tarball.exists():
+        npm = shutil.which("npm")
+        if npm is None:
+            raise ChapterError(
+                "npm is missing: it is needed once to fetch MathJax for offline reading "
+                "(install Node.js, e.g. `apt-get install -y npm`, then rerun)"
+            )
+        cache.mkdir(parents=True, exist_ok=True)
+        cmd = [npm, "pack", f"mathjax@{MATHJAX_VERSION}", "--pack-destination", str(cache), "--silent"]
+        result = subprocess.run(cmd, cwd=cache, capture_output=True, text=True)
+        if result.returncode != 0 or not tarball.exists():
+            raise ChapterError(f"`{' '.join(cmd[1:])}` failed (exit {result.returncode}): {result.stderr.strip()}")
+    staging = Path(tempfile.mkdtemp(dir=root / ".cache", prefix="mathjax-"))
+    try:
+        prefix = "package/es5/"
+        with tarfile.open(tarball) as tar:
+            members = []
+            for member in tar.getmembers():
+                rel = member.name[len(prefix) :] if member.name.startswith(prefix) else ""
+                if (member.isfile() or member.isdir()) and rel and any(rel.startswith(p) for p in MATHJAX_PARTS):
+                    member.name = rel
+                    members.append(member)
+            tar.extractall(staging, members=members, filter="data")
+        if not (staging / "tex-chtml-full.js").exists():
+            raise ChapterError(f"{tarball} holds no es5/tex-chtml-full.js; delete it and rerun")
+        (staging / ".version").write_text(MATHJAX_VERSION + "\n")
+        shutil.rmtree(target, ignore_errors=True)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging.rename(target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    print(f"[book] MathJax {MATHJAX_VERSION} installed in {target.relative_to(root)}", flush=True)
+    return target
+
+
 def build(root: Path = ROOT) -> float:
-    """``jupyter-book build . -W -n --keep-going``: any warning fails. Returns seconds taken."""
+    """``jupyter-book build . -W -n --keep-going``: any warning fails. Returns seconds taken.
+
+    Installs MathJax locally first (:func:`install_mathjax`): the pages load nothing from outside.
+    """
     start = time.perf_counter()
+    install_mathjax(root)
     exe = Path(sys.executable).with_name("jupyter-book")
     cmd = [str(exe), "build", str(root), "-W", "-n", "--keep-going"]
     result = subprocess.run(cmd, cwd=root)

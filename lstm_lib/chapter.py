@@ -71,6 +71,14 @@ RULES: dict[str, Callable[[str, object], None]] = {
     "future": _positive_int,
     "n_waves": _positive_int,
     "clip": lambda n, v: None if v is None else _positive_float(n, v),
+    "sweep_seeds": _list_of(check_seed),
+    "port_seeds": _list_of(check_seed),
+    "port_lr": _positive_float,
+    "lib_iterations": _positive_int,
+    "lib_lr": _positive_float,
+    "lib_seeds": _list_of(check_seed),
+    "check_steps": _positive_int,
+    "optimizer_seeds": _list_of(check_seed),
 }
 
 

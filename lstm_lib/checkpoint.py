@@ -31,7 +31,7 @@ def atomic_write(path: str | Path, write) -> None:
 
 
 def save(result: TrainResult, path: str | Path) -> None:
-    """Write ``result`` to ``path`` atomically (a temporary file, then a rename)."""
+    """Write ``result`` to ``path`` atomically (a temporary file, then a rename); same result, same bytes."""
     meta = {
         "format": FORMAT,
         "config": result.config.to_dict(),
@@ -42,7 +42,14 @@ def save(result: TrainResult, path: str | Path) -> None:
         "extra": result.extra,
     }
     payload = {"W": result.W, "history": result.history, "seconds": result.seconds, "meta": json.dumps(meta)}
-    atomic_write(path, lambda tmp: torch.save(payload, tmp))
+
+    def write(tmp: str) -> None:
+        # Through an open file, not a path: given a path, torch.save names the zip's inner folder
+        # after the file, and the temporary file's random name would make equal results differ in bytes.
+        with open(tmp, "wb") as fh:
+            torch.save(payload, fh)
+
+    atomic_write(path, write)
 
 
 def load(path: str | Path) -> TrainResult:
@@ -58,6 +65,8 @@ def load(path: str | Path) -> TrainResult:
     except Exception as exc:  # pickle refused, truncated or not a checkpoint
         raise ValueError(f"{path} is not a valid lstm_lib checkpoint: {exc}") from exc
     try:
+        if not isinstance(payload, dict):
+            raise ValueError(f"expected a dict payload, got {type(payload).__name__}")
         meta = json.loads(payload["meta"])
         if meta.get("format") != FORMAT:
             raise ValueError(f"unknown format {meta.get('format')!r}")

@@ -1,11 +1,360 @@
-"""Command-line interface: ``python -m lstm_lib book ...``."""
+"""Command-line interface: ``python -m lstm_lib {train,generate,compare,book} ...``.
+
+This module only maps flags to the library's objects (``TrainConfig``, ``WaveTask``) and
+reports; training, generation and comparison are the library's. Any bad value exits with
+status 2 and one line on stderr that names the flag, before any work starts.
+"""
 
 from __future__ import annotations
 
 import argparse
+import csv
+import dataclasses
+import math
+import re
 import sys
+import time
+from pathlib import Path
+from typing import Any, NoReturn
+
+import yaml
 
 from lstm_lib import book
+from lstm_lib.config import BACKENDS, METHODS, OPTIMIZERS, TrainConfig
+from lstm_lib.setup import WaveTask
+from lstm_lib.validation import DTYPES
+
+PROG = "python -m lstm_lib"
+TASK = WaveTask()
+
+CONFIG_HELP = {
+    "method": f"training objective, one of {', '.join(METHODS)} (default: {TrainConfig.method})",
+    "optimizer": f"optimiser, one of {', '.join(OPTIMIZERS)} (default: {TrainConfig.optimizer})",
+    "iterations": f"optimiser steps (default: {TrainConfig.iterations})",
+    "lr": f"learning rate, > 0 (default: {TrainConfig.lr})",
+    "n_hidden": f"LSTM hidden units (default: {TrainConfig.n_hidden})",
+    "seed": f"seed of the initial weights and the input noise (default: {TrainConfig.seed})",
+    "noise_std": f"standard deviation of the input noise of the denoising methods (default: {TrainConfig.noise_std})",
+    "weight_rate": f"per-step loss decay rate of the weighted methods, in (0, 1] (default: {TrainConfig.weight_rate})",
+    "clip": "cap on the gradient's L2 norm, > 0, or 'none' (default: none)",
+    "dtype": f"floating-point type, one of {', '.join(DTYPES)} (default: {TrainConfig.dtype})",
+    "device": f"torch device, cpu or cuda (default: {TrainConfig.device})",
+    "backend": f"LSTM implementation, one of {', '.join(BACKENDS)} (default: {TrainConfig.backend})",
+    "lbfgs_max_iter": f"loss evaluations per L-BFGS step (default: {TrainConfig.lbfgs_max_iter})",
+}
+CONFIG_CHOICES = {"method": METHODS, "optimizer": OPTIMIZERS, "dtype": tuple(DTYPES), "backend": BACKENDS}
+
+
+class UsageError(Exception):
+    """A bad command-line value: ``flag`` names it, the message says what is allowed."""
+
+    def __init__(self, flag: str, message: str) -> None:
+        super().__init__(f"{flag}: {message}")
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is ONE line on stderr (``--help`` shows the usage)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {' '.join(message.split())} (see --help)\n")
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+NO_CLIP = object()
+"""``--clip none``: no clipping, even if ``--config`` sets a clip (``None`` means the flag was not given)."""
+
+
+def _optional_float(text: str) -> float | object:
+    if text.strip().lower() == "none":
+        return NO_CLIP
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number or 'none', got {text!r}") from None
+
+
+def _field_of(exc: Exception) -> str:
+    """The parameter a library ``ValueError`` names: its message starts with the name."""
+    match = re.match(r"[A-Za-z_][A-Za-z0-9_]*", str(exc))
+    return match.group(0) if match else ""
+
+
+def _build(cls: type, values: dict[str, Any], flags: dict[str, str], source: dict[str, str] | None = None) -> Any:
+    """``cls(**values)``, turning its ``ValueError`` into a :class:`UsageError` naming the flag."""
+    try:
+        return cls(**values)
+    except ValueError as exc:
+        name = _field_of(exc)
+        origin = (source or {}).get(name) or flags.get(name, "")
+        raise UsageError(origin or "error", str(exc)) from None
+
+
+# ---------------------------------------------------------------- configs and data from flags
+
+
+def _add_config_flags(parser: argparse.ArgumentParser, skip: tuple[str, ...] = ()) -> None:
+    group = parser.add_argument_group("training (one flag per TrainConfig field; flags override --config)")
+    group.add_argument("--config", metavar="FILE.yaml", help="YAML mapping of TrainConfig fields; unknown keys fail")
+    for f in dataclasses.fields(TrainConfig):
+        if f.name in skip:
+            continue
+        kwargs: dict[str, Any] = {"default": None, "help": CONFIG_HELP[f.name], "dest": f"cfg_{f.name}"}
+        kwargs["metavar"] = f.name.upper()
+        if f.name in CONFIG_CHOICES:
+            kwargs["choices"], kwargs["metavar"] = CONFIG_CHOICES[f.name], None
+        elif f.name == "clip":
+            kwargs["type"], kwargs["metavar"] = _optional_float, "NORM"
+        elif f.name in ("lr", "noise_std", "weight_rate"):
+            kwargs["type"] = float
+        elif f.name == "device":
+            kwargs["type"] = str
+        else:
+            kwargs["type"] = int
+        group.add_argument(_flag(f.name), **kwargs)
+
+
+def config_from_args(args: argparse.Namespace, **fixed: Any) -> TrainConfig:
+    """The TrainConfig of ``--config FILE`` overridden by the flags given (then ``fixed``)."""
+    values: dict[str, Any] = {}
+    source: dict[str, str] = {}
+    if args.config:
+        path = Path(args.config)
+        try:
+            loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise UsageError("--config", f"cannot read {path}: {exc.strerror}") from None
+        except yaml.YAMLError as exc:
+            raise UsageError("--config", f"{path} is not valid YAML: {' '.join(str(exc).split())}") from None
+        loaded = {} if loaded is None else loaded
+        if not isinstance(loaded, dict):
+            raise UsageError(
+                "--config", f"{path} must hold a mapping of TrainConfig fields, got {type(loaded).__name__}"
+            )
+        known = {f.name for f in dataclasses.fields(TrainConfig)}
+        unknown = sorted(set(map(str, loaded)) - known)
+        if unknown:
+            raise UsageError("--config", f"unknown TrainConfig field(s) {unknown} in {path}; allowed: {sorted(known)}")
+        values.update(loaded)
+        source.update({k: f"--config {path} ({k})" for k in loaded})
+    for f in dataclasses.fields(TrainConfig):
+        value = getattr(args, f"cfg_{f.name}", None)
+        if value is not None:
+            values[f.name] = None if value is NO_CLIP else value
+            source[f.name] = _flag(f.name)
+    values.update(fixed)
+    if isinstance(values.get("lr"), int) and not isinstance(values.get("lr"), bool):
+        values["lr"] = float(values["lr"])
+    flags = {f.name: _flag(f.name) for f in dataclasses.fields(TrainConfig)}
+    return _build(TrainConfig, values, flags, source)
+
+
+def _add_data_flags(parser: argparse.ArgumentParser, evaluation: bool = False) -> None:
+    group = parser.add_argument_group("data (lstm_lib.setup.WaveTask)")
+    group.add_argument("--n-train", type=int, default=TASK.n_train, help=f"training waves (default: {TASK.n_train})")
+    group.add_argument(
+        "--length", type=int, default=TASK.length, help=f"time steps per training wave (default: {TASK.length})"
+    )
+    group.add_argument(
+        "--period",
+        type=float,
+        default=TASK.period,
+        help=f"time scale T of sin(t / T), in time steps (default: {TASK.period})",
+    )
+    group.add_argument(
+        "--data-seed", type=int, default=TASK.seed, help=f"seed of the waves' phase shifts (default: {TASK.seed})"
+    )
+    if evaluation:
+        group.add_argument("--n-test", type=int, default=TASK.n_test, help=f"held-out waves (default: {TASK.n_test})")
+        group.add_argument(
+            "--prime-length",
+            type=int,
+            default=TASK.prime_length,
+            help=f"steps of each held-out wave read before generating (default: {TASK.prime_length})",
+        )
+        group.add_argument(
+            "--horizon", type=int, default=TASK.horizon, help=f"free-running steps judged (default: {TASK.horizon})"
+        )
+        group.add_argument(
+            "--threshold",
+            type=float,
+            default=TASK.threshold,
+            help=f"absolute error that ends the prediction horizon (default: {TASK.threshold})",
+        )
+
+
+DATA_FLAGS = {
+    "n_train": "--n-train",
+    "n_test": "--n-test",
+    "length": "--length",
+    "period": "--period",
+    "seed": "--data-seed",
+    "prime_length": "--prime-length",
+    "horizon": "--horizon",
+    "threshold": "--threshold",
+}
+
+
+def task_from_args(args: argparse.Namespace) -> WaveTask:
+    values = {"n_train": args.n_train, "length": args.length, "period": args.period, "seed": args.data_seed}
+    for name in ("n_test", "prime_length", "horizon", "threshold"):
+        if hasattr(args, name):
+            values[name] = getattr(args, name)
+    return _build(WaveTask, values, DATA_FLAGS)
+
+
+# ---------------------------------------------------------------- subcommands
+
+
+def _train(args: argparse.Namespace) -> int:
+    from lstm_lib.checkpoint import save
+    from lstm_lib.train import TrainingDiverged, train
+
+    config = config_from_args(args)
+    task = task_from_args(args)
+    start = time.perf_counter()
+    try:
+        result = train(config, task.train_data(), progress=not args.quiet)
+    except TrainingDiverged as exc:
+        print(f"{PROG} train: {exc}", file=sys.stderr)
+        return 1
+    seconds = time.perf_counter() - start
+    if args.out:
+        save(result, args.out)
+    print(f"config: {config.label()}, {config.iterations} iterations, lr {config.lr:g}, seed {config.seed}")
+    print(f"final loss (training objective): {result.history[-1].item():.6g}")
+    print(f"final mse (clean, teacher-forced): {result.final_mse:.6g}")
+    print(f"seconds: {seconds:.2f}")
+    if args.out:
+        print(f"checkpoint: {args.out}")
+    return 0
+
+
+def generation_rows(generated, truth, prime_length: int) -> list[dict]:
+    """One CSV row per wave and generated step; ``step`` is the time step along the wave."""
+    rows = []
+    for k in range(generated.shape[0]):
+        for j in range(generated.shape[1]):
+            rows.append(
+                {
+                    "wave": k,
+                    "step": prime_length + j,
+                    "generated": repr(float(generated[k, j, 0])),
+                    "truth": repr(float(truth[k, j, 0])),
+                }
+            )
+    return rows
+
+
+def _generate(args: argparse.Namespace) -> int:
+    import torch
+
+    from lstm_lib.checkpoint import atomic_write, load
+    from lstm_lib.data import sine_waves
+    from lstm_lib.model import generate
+    from lstm_lib.plotting import plot_generation, use_style
+
+    for flag, value in (("--steps", args.steps), ("--prime-length", args.prime_length), ("--n-waves", args.n_waves)):
+        if value < 1:
+            raise UsageError(flag, f"{flag[2:].replace('-', '_')} must be an int >= 1, got {value}")
+    flags = {"period": "--period", "seed": "--seed"}
+    try:
+        waves = sine_waves(args.n_waves, args.prime_length + args.steps, args.period, seed=args.seed)
+    except ValueError as exc:
+        raise UsageError(flags.get(_field_of(exc), "--period"), str(exc)) from None
+    try:
+        result = load(args.checkpoint)
+    except FileNotFoundError:
+        raise UsageError("--checkpoint", f"no such file: {args.checkpoint}") from None
+    except ValueError as exc:
+        raise UsageError("--checkpoint", str(exc)) from None
+    prime, truth = waves[:, : args.prime_length], waves[:, args.prime_length :]
+    with torch.no_grad():
+        generated = generate(result.W, result.spec, prime, args.steps, result.config.backend)
+    mse = (generated - truth).square().mean().item()
+    if args.out_csv:
+        rows = generation_rows(generated, truth, args.prime_length)
+
+        def write_csv(tmp: str) -> None:
+            with open(tmp, "w", newline="", encoding="utf-8") as fh:
+                writer = csv.DictWriter(fh, fieldnames=["wave", "step", "generated", "truth"])
+                writer.writeheader()
+                writer.writerows(rows)
+
+        atomic_write(args.out_csv, write_csv)
+    if args.out_png:
+        import matplotlib.pyplot as plt
+
+        use_style()
+        fig = plot_generation(prime, generated, truth, title=f"{result.config.label()}: {args.steps} generated steps")
+        atomic_write(
+            args.out_png,
+            lambda tmp: fig.savefig(tmp, format="png", bbox_inches="tight", metadata={"Software": None}),
+        )
+        plt.close(fig)
+    print(f"generated {args.steps} steps for {args.n_waves} wave(s) after a {args.prime_length}-step prime")
+    print(f"mean squared error against the true continuation: {mse:.6g}")
+    for name in ("out_csv", "out_png"):
+        if getattr(args, name):
+            print(f"wrote {getattr(args, name)}")
+    return 0
+
+
+def _interval(entry: dict, col: str) -> str:
+    mean, low, high = entry[col], entry[f"{col}_low"], entry[f"{col}_high"]
+    if math.isnan(low):
+        return f"{mean:.4g}"
+    return f"{mean:.4g} [{low:.4g}, {high:.4g}]"
+
+
+def format_summary(summary: list[dict], columns: tuple[str, ...]) -> str:
+    """A plain-text table: per config, the mean over seeds and its 95% interval in brackets."""
+    header = ["config", "seeds", "diverged", *[f"{c} mean [95% interval]" for c in columns]]
+    body = [[e["label"], str(e["seeds"]), str(e["diverged"]), *[_interval(e, c) for c in columns]] for e in summary]
+    widths = [max(len(row[i]) for row in [header, *body]) for i in range(len(header))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in [header, *body]]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+COMPARE_COLUMNS = ("final_mse", "free_mse", "horizon", "train_seconds")
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from lstm_lib.experiments import DEFAULT_CACHE, compare
+
+    seeds = list(dict.fromkeys(args.seeds))
+    for seed in seeds:
+        if seed < 0 or seed >= 2**63:
+            raise UsageError("--seeds", f"seeds must be ints in [0, 2**63), got {seed}")
+    if args.workers < 1:
+        raise UsageError("--workers", f"workers must be an int >= 1, got {args.workers}")
+    configs = [config_from_args(args, method=m) for m in dict.fromkeys(args.methods)]
+    task = task_from_args(args)
+    cache = None if args.no_cache else (args.cache_dir or DEFAULT_CACHE)
+    start = time.perf_counter()
+    table = compare(
+        configs,
+        seeds,
+        task.train_data(),
+        task.test_data(),
+        task.eval_spec,
+        workers=args.workers,
+        cache_dir=cache,
+        progress=not args.quiet,
+    )
+    seconds = time.perf_counter() - start
+    base = configs[0]
+    print(
+        f"{len(configs)} method(s) x {len(seeds)} seed(s), {base.optimizer}, {base.iterations} iterations, "
+        f"lr {base.lr:g}; free-running: prime {task.prime_length}, horizon {task.horizon} steps, "
+        f"threshold {task.threshold:g}"
+    )
+    print(format_summary(table.summary(columns=COMPARE_COLUMNS), COMPARE_COLUMNS))
+    print(f"seconds: {seconds:.2f}")
+    return 0
 
 
 def _book(args: argparse.Namespace) -> int:
@@ -21,8 +370,61 @@ def _book(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m lstm_lib", description="Predict time sequences with an LSTM.")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = Parser(prog=PROG, description="Predict time sequences with an LSTM (Z.H. Fu, 2016).")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{train,generate,compare,book}")
+
+    p = sub.add_parser("train", help="train one model on sine waves and save a checkpoint")
+    _add_config_flags(p)
+    _add_data_flags(p)
+    p.add_argument("--out", metavar="PATH", help="write the trained model here (lstm_lib.save, atomic)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_train)
+
+    p = sub.add_parser("generate", help="prime a saved model on sine waves and let it draw the continuation")
+    p.add_argument("--checkpoint", required=True, metavar="PATH", help="checkpoint written by `train --out`")
+    p.add_argument(
+        "--steps", type=int, default=TASK.horizon, help=f"steps to generate after the prime (default: {TASK.horizon})"
+    )
+    p.add_argument(
+        "--prime-length",
+        type=int,
+        default=TASK.prime_length,
+        help=f"true steps read before generating (default: {TASK.prime_length})",
+    )
+    p.add_argument(
+        "--period",
+        type=float,
+        default=TASK.period,
+        help=f"time scale T of sin(t / T), in time steps (default: {TASK.period})",
+    )
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=TASK.seed + 1000,
+        help=f"seed of the waves' phase shifts (default: {TASK.seed + 1000}, the book's held-out waves)",
+    )
+    p.add_argument("--n-waves", type=int, default=3, help="how many waves (default: 3)")
+    p.add_argument("--out-csv", metavar="FILE", help="write columns wave, step (time step), generated, truth (atomic)")
+    p.add_argument("--out-png", metavar="FILE", help="write a plot of prime, truth and generated values (atomic)")
+    p.set_defaults(func=_generate)
+
+    p = sub.add_parser("compare", help="train methods over seeds and print means with 95%% intervals")
+    p.add_argument(
+        "--methods",
+        nargs="+",
+        choices=METHODS,
+        default=list(METHODS),
+        help=f"methods to compare (default: all of {', '.join(METHODS)})",
+    )
+    p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2], help="seeds per method (default: 0 1 2)")
+    _add_config_flags(p, skip=("method", "seed"))
+    _add_data_flags(p, evaluation=True)
+    p.add_argument("--workers", type=int, default=1, help="worker processes, one torch thread each (default: 1)")
+    p.add_argument("--cache-dir", metavar="DIR", help="result cache (default: .cache/experiments)")
+    p.add_argument("--no-cache", action="store_true", help="neither read nor write the result cache")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_compare)
+
     p = sub.add_parser("book", help="execute every chapter with papermill, then build the HTML book")
     p.add_argument("--profile", choices=book.PROFILES, default="full", help="parameter profile (default: full)")
     p.add_argument("--chapter", action="append", help="execute only this chapter (stem; repeatable)")
@@ -33,5 +435,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    return args.func(args)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except UsageError as exc:
+        parser.exit(2, f"{PROG} {args.command}: error: {' '.join(str(exc).split())}\n")

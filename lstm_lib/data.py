@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import torch
 
 from lstm_lib.validation import check_float, check_int, check_seed
@@ -12,7 +14,7 @@ def draw_shifts(n: int, period: float, seed: int) -> torch.Tensor:
     check_int("n", n, 1)
     check_float("period", period, low=0, low_open=True)
     check_seed("seed", seed)
-    low, high = int(-4 * period), int(4 * period)
+    low, high = math.floor(-4 * period), math.ceil(4 * period)  # never an empty range, even for tiny periods
     gen = torch.Generator().manual_seed(seed)
     return torch.randint(low, high, (n,), generator=gen, dtype=torch.int64)
 

@@ -29,7 +29,17 @@ from lstm_lib.validation import check_float, check_int, check_sequences
 
 PACKAGE = Path(__file__).resolve().parent
 DEFAULT_CACHE = Path(os.environ.get("LSTM_LIB_CACHE", PACKAGE.parent / ".cache" / "experiments"))
-PRESENTATION_MODULES = {"plotting.py", "cli.py", "book.py", "nbclean.py", "bench.py", "__main__.py", "tables.py"}
+PRESENTATION_MODULES = {
+    "plotting.py",
+    "cli.py",
+    "book.py",
+    "nbclean.py",
+    "bench.py",
+    "__main__.py",
+    "tables.py",
+    "diagrams.py",
+    "gradients.py",
+}
 """Modules that cannot change a trained result: editing them does not invalidate the cache."""
 
 
@@ -212,7 +222,7 @@ def compare(
         raise ValueError("configs must be a non-empty list of TrainConfig")
     if not seeds:
         raise ValueError("seeds must be a non-empty list of ints")
-    workers = os.cpu_count() or 1 if workers is None else check_int("workers", workers, 1)
+    workers = (os.cpu_count() or 1) if workers is None else check_int("workers", workers, 1)
     check_sequences("data", data)
     check_sequences("eval_data", eval_data, n_in=data.shape[2], min_length=spec.prime_length + spec.horizon)
     jobs = [c.replace(seed=s) for c in configs for s in seeds]

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 VOLATILE_CELL_KEYS = ("papermill", "execution", "collapsed", "scrolled", "ExecuteTime")
-VOLATILE_NB_KEYS = ("papermill", "widgets", "language_info")
+VOLATILE_NB_KEYS = ("papermill", "widgets", "language_info", "lstm_lib_stamp")
 
 
 def clean(nb: dict) -> dict:

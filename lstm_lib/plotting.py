@@ -57,3 +57,33 @@ def save(fig: plt.Figure, name: str, folder: Path = FIGURES) -> Path:
     path = Path(folder) / f"{name}.png"
     atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", bbox_inches="tight", metadata={"Software": None}))
     return path
+
+
+def plot_generation(prime, generated, truth, title: str = "") -> plt.Figure:
+    """Prime (read), true continuation and the model's free-running guess, one colour per wave.
+
+    ``prime`` (n, P, 1), ``generated`` and ``truth`` (n, N, 1); the x axis is the time step along
+    the wave, so the generated part starts at ``P`` where the dotted line marks the end of the prime.
+    """
+    fig, ax = plt.subplots()
+    P, N = prime.shape[1], generated.shape[1]
+    palette = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for k in range(generated.shape[0]):
+        color = palette[k % len(palette)]
+        ax.plot(range(P), prime[k, :, 0], color=COLORS["truth"], lw=1, label="prime (read)" if k == 0 else None)
+        ax.plot(
+            range(P, P + N),
+            truth[k, :, 0],
+            color=COLORS["truth"],
+            lw=1,
+            ls="--",
+            label="true continuation" if k == 0 else None,
+        )
+        ax.plot(range(P, P + N), generated[k, :, 0], color=color, lw=1.5, label=f"generated, wave {k}")
+    ax.axvline(P - 0.5, color="0.5", ls=":", lw=1)
+    ax.set_xlabel("time step")
+    ax.set_ylabel("value sin(t / T) (unitless)")
+    if title:
+        ax.set_title(title)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    return fig

@@ -1,0 +1,216 @@
+"""The article's PyTorch port (pytorch/examples ``time_sequence_prediction``), rebuilt and measured.
+
+The upstream example trains two stacked ``nn.LSTMCell(…, 51)`` and an ``nn.Linear(51, 1)`` in
+float64 with L-BFGS (lr 0.8) on 97 sine waves and tests on 3 more. As published it loads its
+data with ``torch.load`` (which fails on torch >= 2.6) and reports only the teacher-forced test
+loss. Here the data come from :func:`lstm_lib.data.sine_waves` with the example's exact recipe,
+and every step records three numbers: the training loss, the teacher-forced test loss and the
+free-running error of ``future`` generated steps against the true continuation, because the
+teacher-forced loss alone is a poor guide to how well the network draws the wave by itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from lstm_lib.checkpoint import atomic_write
+from lstm_lib.data import sine_waves
+from lstm_lib.validation import check_float, check_int, check_seed
+
+HIDDEN = 51
+EXPLODE_AT = 1e3
+"""A loss above this (or a non-finite one) marks the run as exploded; the sine waves' MSE starts near 0.5."""
+
+
+class Sequence(nn.Module):
+    """Upstream's ``Sequence``: ``LSTMCell(1, 51)`` -> ``LSTMCell(51, 51)`` -> ``Linear(51, 1)``.
+
+    Modules are created in upstream's order, in float32, then converted with ``.double()``, so
+    ``torch.manual_seed(seed)`` followed by ``Sequence()`` gives upstream's initial weights.
+    """
+
+    def __init__(self, hidden: int = HIDDEN) -> None:
+        super().__init__()
+        self.hidden = check_int("hidden", hidden, 1)
+        self.lstm1 = nn.LSTMCell(1, hidden)
+        self.lstm2 = nn.LSTMCell(hidden, hidden)
+        self.linear = nn.Linear(hidden, 1)
+        self.double()
+
+    def forward(self, x: torch.Tensor, future: int = 0) -> torch.Tensor:
+        """Teacher-forced outputs for ``x`` (batch, time), then ``future`` free-running outputs.
+
+        Returns (batch, time + future): output ``t < time`` predicts ``x[:, t + 1]``; the
+        free-running part feeds each output back as the next input, as upstream does.
+        """
+        if x.dim() != 2:
+            raise ValueError(f"x must have shape (batch, time), got {tuple(x.shape)}")
+        check_int("future", future, 0)
+        zeros = x.new_zeros(x.shape[0], self.hidden)
+        h1, c1, h2, c2 = zeros, zeros, zeros, zeros
+        outputs = []
+        output = x.new_zeros(x.shape[0], 1)
+        for x_t in x.split(1, dim=1):
+            h1, c1 = self.lstm1(x_t, (h1, c1))
+            h2, c2 = self.lstm2(h1, (h2, c2))
+            output = self.linear(h2)
+            outputs.append(output)
+        for _ in range(future):
+            h1, c1 = self.lstm1(output, (h1, c1))
+            h2, c2 = self.lstm2(h1, (h2, c2))
+            output = self.linear(h2)
+            outputs.append(output)
+        return torch.cat(outputs, dim=1)
+
+
+def build(seed: int) -> Sequence:
+    """The model upstream builds after ``torch.manual_seed(seed)`` (seed 0 is upstream's)."""
+    check_seed("seed", seed)
+    torch.manual_seed(seed)
+    return Sequence()
+
+
+def example_shifts(n_waves: int = 100) -> torch.Tensor:
+    """The example's phase shifts: ``np.random.seed(2); np.random.randint(-4*T, 4*T, N)`` with ``T = 20``."""
+    check_int("n_waves", n_waves, 4)
+    return torch.from_numpy(np.random.RandomState(2).randint(-80, 80, n_waves))
+
+
+@dataclass(frozen=True)
+class PortData:
+    """The example's split: train on waves ``3..n-1``, test on ``0..2``; ``future_truth`` continues the test waves."""
+
+    train_input: torch.Tensor
+    train_target: torch.Tensor
+    test_input: torch.Tensor
+    test_target: torch.Tensor
+    future_truth: torch.Tensor
+
+
+def example_data(n_waves: int = 100, length: int = 1000, future: int = 1000) -> PortData:
+    """The example's waves (``T = 20``, its shifts) at ``length`` steps, and ``future`` true steps after them."""
+    check_int("length", length, 3)
+    check_int("future", future, 1)
+    shift = example_shifts(n_waves)
+    waves = sine_waves(n_waves, length, 20.0, shift=shift)[..., 0]
+    truth = sine_waves(n_waves, future, 20.0, shift=shift, start=length)[:3, :, 0]
+    return PortData(waves[3:, :-1], waves[3:, 1:], waves[:3, :-1], waves[:3, 1:], truth)
+
+
+@dataclass(frozen=True)
+class PortSettings:
+    """One port run: ``steps`` L-BFGS steps (each up to 20 loss evaluations) at ``lr``."""
+
+    seed: int = 0
+    n_waves: int = 100
+    length: int = 1000
+    steps: int = 15
+    future: int = 1000
+    lr: float = 0.8
+
+    def __post_init__(self) -> None:
+        check_seed("seed", self.seed)
+        check_int("n_waves", self.n_waves, 4)
+        check_int("length", self.length, 3)
+        check_int("steps", self.steps, 1)
+        check_int("future", self.future, 1)
+        check_float("lr", self.lr, low=0, low_open=True)
+
+
+@dataclass
+class PortRun:
+    """Per completed step: ``train_loss`` (MSE at the step's start, as upstream prints it),
+    ``test_loss`` (teacher-forced MSE on the test waves after the step), ``free_mse`` (MSE of
+    the ``future`` free-running steps against the truth) and ``seconds`` (cumulative wall time).
+    ``exploded_at`` is the step whose loss became non-finite or exceeded :data:`EXPLODE_AT` (-1: never).
+    """
+
+    settings: PortSettings
+    train_loss: list[float] = field(default_factory=list)
+    test_loss: list[float] = field(default_factory=list)
+    free_mse: list[float] = field(default_factory=list)
+    seconds: list[float] = field(default_factory=list)
+    exploded_at: int = -1
+
+    @property
+    def exploded(self) -> bool:
+        return self.exploded_at >= 0
+
+    @property
+    def seconds_per_step(self) -> float:
+        return self.seconds[-1] / len(self.seconds) if self.seconds else math.nan
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "settings": asdict(self.settings)}
+
+
+def _bad(value: float) -> bool:
+    return not math.isfinite(value) or value > EXPLODE_AT
+
+
+def run(settings: PortSettings, data: PortData | None = None) -> PortRun:
+    """Train upstream's model as upstream does, measuring both losses and the free-running error each step.
+
+    Stops early, marking the run exploded, when a loss becomes non-finite or exceeds
+    :data:`EXPLODE_AT` (upstream keeps going for its 15 steps; nothing recovers from there).
+    """
+    if data is None:
+        data = example_data(settings.n_waves, settings.length, settings.future)
+    seq = build(settings.seed)
+    criterion = nn.MSELoss()
+    optimizer = torch.optim.LBFGS(seq.parameters(), lr=settings.lr)
+    out = PortRun(settings)
+    start = time.perf_counter()
+    for step in range(settings.steps):
+
+        def closure() -> torch.Tensor:
+            optimizer.zero_grad()
+            loss = criterion(seq(data.train_input), data.train_target)
+            loss.backward()
+            return loss
+
+        train_loss = optimizer.step(closure).detach().item()
+        with torch.no_grad():
+            pred = seq(data.test_input, future=settings.future)
+            test_loss = criterion(pred[:, : -settings.future], data.test_target).item()
+            free = (pred[:, -settings.future :] - data.future_truth).square().mean().item()
+        out.train_loss.append(train_loss)
+        out.test_loss.append(test_loss)
+        out.free_mse.append(free if math.isfinite(free) else math.inf)
+        out.seconds.append(time.perf_counter() - start)
+        if _bad(train_loss) or _bad(test_loss):
+            out.exploded_at = step
+            break
+    return out
+
+
+def cached_run(settings: PortSettings, cache_dir: str | Path | None) -> PortRun:
+    """:func:`run`, stored under ``cache_dir`` by a key of the settings and this module's source."""
+    if cache_dir is None:
+        return run(settings)
+    source = Path(__file__).read_bytes() + Path(sine_waves.__code__.co_filename).read_bytes()
+    key = hashlib.sha256(json.dumps(asdict(settings), sort_keys=True).encode() + source).hexdigest()
+    path = Path(cache_dir) / f"port-{key}.json"
+    if path.exists():
+        try:
+            payload = json.loads(path.read_text())
+            if payload["key"] == key:
+                return PortRun(
+                    settings=settings,
+                    **{k: payload["run"][k] for k in ("train_loss", "test_loss", "free_mse", "seconds", "exploded_at")},
+                )
+        except (ValueError, KeyError, TypeError):
+            pass  # damaged entry: recompute
+    result = run(settings)
+    text = json.dumps({"key": key, "run": result.to_dict()})
+    atomic_write(path, lambda tmp: Path(tmp).write_text(text))
+    return result

@@ -1,0 +1,160 @@
+"""save/load: exact round trip, atomic writes, and refusal of files that would run code."""
+
+from __future__ import annotations
+
+import builtins
+import os
+
+import pytest
+import torch
+
+import lstm_lib
+from lstm_lib import TrainConfig, load, save, sine_waves, train
+
+
+@pytest.fixture(scope="module")
+def result():
+    config = TrainConfig(method="weighted+denoising", iterations=4, n_hidden=4, seed=3, clip=2.0)
+    r = train(config, sine_waves(3, 20, 3.0, seed=1), progress=False)
+    r.extra = {"note": "hello", "values": [1, 2.5]}
+    return r
+
+
+def test_round_trip(result, tmp_path):
+    path = tmp_path / "sub" / "model.pt"
+    save(result, path)
+    back = load(path)
+    assert torch.equal(back.W, result.W) and back.W.dtype == result.W.dtype
+    assert torch.equal(back.history, result.history)
+    assert torch.equal(back.seconds, result.seconds)
+    assert back.config == result.config
+    assert back.spec == result.spec
+    assert back.final_mse == result.final_mse
+    assert back.wall_seconds == result.wall_seconds
+    assert back.evaluations == result.evaluations
+    assert back.extra == result.extra
+    assert os.listdir(path.parent) == ["model.pt"]  # no temporary files left behind
+    # loaded weights predict exactly as the originals
+    x = sine_waves(2, 10, 3.0, seed=5)
+    assert torch.equal(lstm_lib.predict(back.W, back.spec, x), lstm_lib.predict(result.W, result.spec, x))
+
+
+def test_save_overwrites(result, tmp_path):
+    path = tmp_path / "model.pt"
+    save(result, path)
+    other = load(path)
+    other.extra = {"second": True}
+    save(other, path)
+    assert load(path).extra == {"second": True}
+    assert os.listdir(tmp_path) == ["model.pt"]
+
+
+def _failing_save(obj, f, *args, **kwargs):
+    if hasattr(f, "write"):  # save() hands torch.save an open file
+        f.write(b"PK\x03\x04 half a file")
+    else:
+        with open(f, "wb") as fh:
+            fh.write(b"PK\x03\x04 half a file")
+    raise OSError("disk full")
+
+
+def test_write_is_atomic(result, tmp_path, monkeypatch):
+    monkeypatch.setattr(torch, "save", _failing_save)
+    path = tmp_path / "model.pt"
+    with pytest.raises(OSError, match="disk full"):
+        save(result, path)
+    assert not path.exists()
+    assert os.listdir(tmp_path) == []
+
+
+def test_failed_write_keeps_previous_file(result, tmp_path, monkeypatch):
+    path = tmp_path / "model.pt"
+    save(result, path)
+    before = path.read_bytes()
+    monkeypatch.setattr(torch, "save", _failing_save)
+    with pytest.raises(OSError):
+        save(result, path)
+    assert path.read_bytes() == before
+    assert os.listdir(tmp_path) == ["model.pt"]
+
+
+class Exploit:
+    """Unpickling this calls ``open(marker, "w")``, which creates the marker file."""
+
+    def __init__(self, marker: str) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (builtins.open, (self.marker, "w"))
+
+
+def test_pickled_code_is_refused_and_never_runs(result, tmp_path):
+    marker = tmp_path / "pwned"
+    path = tmp_path / "evil.pt"
+    torch.save(
+        {"W": result.W, "history": result.history, "seconds": result.seconds, "meta": Exploit(str(marker))}, path
+    )
+    assert not marker.exists()
+    with pytest.raises(ValueError, match="not a valid lstm_lib checkpoint"):
+        load(path)
+    assert not marker.exists()
+    # the file really is dangerous: an unsafe load runs the code
+    torch.load(path, weights_only=False)
+    assert marker.exists()
+
+
+def test_os_system_payload_refused(tmp_path):
+    marker = tmp_path / "ran"
+
+    class Shell:
+        def __reduce__(self):
+            return (os.system, (f"touch {marker}",))
+
+    path = tmp_path / "evil.pt"
+    torch.save(Shell(), path)
+    with pytest.raises(ValueError):
+        load(path)
+    assert not marker.exists()
+
+
+def test_truncated_file_refused(result, tmp_path):
+    path = tmp_path / "model.pt"
+    save(result, path)
+    data = path.read_bytes()
+    for cut in (len(data) // 2, len(data) - 10, 10):
+        path.write_bytes(data[:cut])
+        with pytest.raises(ValueError, match="not a valid"):
+            load(path)
+
+
+def test_garbage_and_foreign_files_refused(result, tmp_path):
+    path = tmp_path / "model.pt"
+    path.write_bytes(os.urandom(256))
+    with pytest.raises(ValueError):
+        load(path)
+    torch.save({"x": torch.zeros(3)}, path)  # a valid torch file, not a checkpoint
+    with pytest.raises(ValueError):
+        load(path)
+    torch.save(torch.zeros(3), path)
+    with pytest.raises(ValueError):
+        load(path)
+
+
+def test_inconsistent_checkpoint_refused(result, tmp_path):
+    path = tmp_path / "model.pt"
+    save(result, path)
+    payload = torch.load(path, weights_only=True)
+    payload["W"] = payload["W"][:-1]
+    torch.save(payload, path)
+    with pytest.raises(ValueError, match="W does not match"):
+        load(path)
+    payload = torch.load(tmp_path / "model.pt", weights_only=True)
+    payload["meta"] = payload["meta"].replace("lstm_lib-checkpoint-1", "other-format")
+    torch.save(payload, path)
+    with pytest.raises(ValueError, match="format"):
+        load(path)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        load(tmp_path / "nope.pt")

@@ -1,0 +1,44 @@
+"""The W-layout figure's segments, the figure helpers and the HTML table helper."""
+
+import matplotlib.pyplot as plt
+import pytest
+import torch
+
+from lstm_lib import GATES, Spec
+from lstm_lib.diagrams import gate_trace_figure, layout_segments, modes_figure, packed_layout_figure
+from lstm_lib.tables import html_table
+
+
+@pytest.mark.parametrize("spec", [Spec(1, 51, 1), Spec(3, 4, 2)])
+def test_layout_segments_tile_w_and_match_unpack(spec):
+    segments = layout_segments(spec)
+    assert segments[0].start == 0 and segments[-1].stop == spec.size
+    for a, b in zip(segments, segments[1:], strict=False):
+        assert a.stop == b.start
+    W = torch.arange(spec.size, dtype=torch.float64)
+    p = spec.unpack(W)._asdict()
+    for seg in segments:
+        block = p[seg.block]
+        expected = block if seg.gate is None else block[spec.gate_rows(seg.gate)]
+        assert torch.equal(W[seg.start : seg.stop], expected.reshape(-1)), seg
+    gated = [s for s in segments if s.gate is not None]
+    assert [s.gate for s in gated] == list(GATES) * 3
+
+
+def test_figures_draw():
+    spec = Spec(1, 3, 1)
+    fig = packed_layout_figure(spec)
+    assert len(fig.axes) == 5
+    trace = {k: torch.rand(20, 3) for k in ("input", "forget", "cell", "output", "c", "h")}
+    assert len(gate_trace_figure(torch.rand(20), trace, [0, 2]).axes) == 5
+    wave = torch.sin(torch.arange(30.0))
+    assert len(modes_figure(wave, wave[1:], wave[10:], 10).axes) == 1
+    plt.close("all")
+
+
+def test_html_table_formats_and_escapes():
+    rows = [{"path": "a<b", "s": 0.123456, "n": 3}]
+    out = html_table(rows, {"path": "Path", "s": "seconds", "n": "count"}, {"s": ".2f"}).data
+    assert "<th>Path</th>" in out and "a&lt;b" in out and ">0.12<" in out and ">3<" in out
+    with pytest.raises(ValueError, match="missing|lack"):
+        html_table(rows, ["nope"])

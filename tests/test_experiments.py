@@ -1,0 +1,279 @@
+"""compare(): rows per config x seed, the on-disk cache, corruption, parallel workers, divergence."""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import pytest
+import torch
+
+from lstm_lib import TrainConfig, sine_waves, train
+from lstm_lib import experiments as ex
+from lstm_lib.experiments import EvalSpec, Run, Table, compare
+
+DATA = sine_waves(3, 30, 4.0, seed=1)
+EVAL = sine_waves(2, 30, 4.0, seed=2)
+SPEC = EvalSpec(prime_length=20, horizon=8)
+TINY = TrainConfig(iterations=20, n_hidden=8)
+CONFIGS = [TINY, TINY.replace(method="weighted", weight_rate=0.95)]
+SEEDS = [3, 4]
+REAL_SOURCE_HASH = ex.source_hash
+
+
+@pytest.fixture(autouse=True)
+def fixed_source_hash(monkeypatch):
+    """Other people edit lstm_lib while these tests run: pin the source part of the cache key."""
+    monkeypatch.setattr(ex, "source_hash", lambda: "pinned-for-tests")
+
+
+@pytest.fixture
+def count_runs(monkeypatch):
+    """Count the trainings compare() starts (in-process only)."""
+    calls = []
+    real = ex.run_one
+
+    def counting(config, *args, **kwargs):
+        calls.append(config)
+        return real(config, *args, **kwargs)
+
+    monkeypatch.setattr(ex, "run_one", counting)
+    return calls
+
+
+def forbid_runs(monkeypatch):
+    def fail(*args, **kwargs):
+        raise AssertionError("run_one called: the cache was missed")
+
+    monkeypatch.setattr(ex, "run_one", fail)
+
+
+def same_rows(a: list[dict], b: list[dict], ignore=("train_seconds",)) -> None:
+    assert len(a) == len(b)
+    for ra, rb in zip(a, b, strict=True):
+        assert ra.keys() == rb.keys()
+        for key in ra:
+            if key in ignore:
+                continue
+            va, vb = ra[key], rb[key]
+            if isinstance(va, float) and math.isnan(va):
+                assert isinstance(vb, float) and math.isnan(vb), key
+            else:
+                assert va == vb, key
+
+
+def test_rows_in_config_times_seed_order(tmp_path):
+    table = compare(CONFIGS, SEEDS, DATA, EVAL, SPEC, workers=1, cache_dir=tmp_path, progress=False)
+    rows = table.rows
+    assert [(r["method"], r["seed"]) for r in rows] == [("plain", 3), ("plain", 4), ("weighted", 3), ("weighted", 4)]
+    assert [r["label"] for r in rows] == [c.label() for c in CONFIGS for _ in SEEDS]
+    assert not any(r["diverged"] for r in rows)
+    for run in table.runs:
+        assert run.history.shape == (20,)
+        assert run.W is not None
+    # each row is what a direct train() with that seed gives
+    direct = train(CONFIGS[1].replace(seed=4), DATA, progress=False)
+    assert rows[3]["final_mse"] == direct.final_mse
+    assert rows[3]["final_loss"] == direct.history[-1].item()
+    assert torch.equal(table.runs[3].W, direct.W)
+    assert table.where(method="weighted", seed=3).rows == [rows[2]]
+    assert table.column("seed") == [3, 4, 3, 4]
+    assert len(list(tmp_path.glob("*.pt"))) == 4
+
+
+def test_second_call_hits_the_cache(tmp_path, monkeypatch):
+    first = compare(CONFIGS, SEEDS, DATA, EVAL, SPEC, workers=1, cache_dir=tmp_path, progress=False)
+    forbid_runs(monkeypatch)
+    second = compare(CONFIGS, SEEDS, DATA, EVAL, SPEC, workers=1, cache_dir=tmp_path, progress=False)
+    same_rows(first.rows, second.rows, ignore=())
+    for a, b in zip(first.runs, second.runs, strict=True):
+        assert torch.equal(a.history, b.history) and torch.equal(a.W, b.W)
+
+
+def test_changing_a_parameter_retrains_only_what_it_affects(tmp_path, count_runs):
+    compare(CONFIGS, SEEDS, DATA, EVAL, SPEC, workers=1, cache_dir=tmp_path, progress=False)
+    assert len(count_runs) == 4
+    count_runs.clear()
+    changed = [CONFIGS[0], CONFIGS[1].replace(lr=0.04)]
+    table = compare(changed, SEEDS, DATA, EVAL, SPEC, workers=1, cache_dir=tmp_path, progress=False)
+    assert [(c.lr, c.seed) for c in count_runs] == [(0.04, 3), (0.04, 4)]
+    assert [r["lr"] for r in table.rows] == [0.05, 0.05, 0.04, 0.04]
+    count_runs.clear()
+    compare(CONFIGS, [5], DATA, EVAL, SPEC, workers=1, cache_dir=tmp_path, progress=False)  # a new seed
+    assert len(count_runs) == 2
+    count_runs.clear()
+    compare(CONFIGS, SEEDS, DATA * 0.5, EVAL, SPEC, workers=1, cache_dir=tmp_path, progress=False)  # new data
+    assert len(count_runs) == 4
+    count_runs.clear()
+    compare(CONFIGS, SEEDS, DATA, EVAL, EvalSpec(20, 5), workers=1, cache_dir=tmp_path, progress=False)
+    assert len(count_runs) == 4
+
+
+def test_library_change_retrains(tmp_path, count_runs, monkeypatch):
+    compare([TINY], [1], DATA, EVAL, SPEC, workers=1, cache_dir=tmp_path, progress=False)
+    monkeypatch.setattr(ex, "source_hash", lambda: "edited")
+    compare([TINY], [1], DATA, EVAL, SPEC, workers=1, cache_dir=tmp_path, progress=False)
+    assert len(count_runs) == 2
+
+
+def test_source_hash_tracks_model_code_not_presentation(tmp_path, monkeypatch):
+    for src in ex.PACKAGE.glob("*.py"):  # a private copy: the real package is being edited by others
+        (tmp_path / src.name).write_bytes(src.read_bytes())
+    monkeypatch.setattr(ex, "PACKAGE", tmp_path)
+    before = REAL_SOURCE_HASH()
+    assert len(before) == 64 and before == REAL_SOURCE_HASH()
+    with open(tmp_path / "nbclean.py", "a") as fh:
+        fh.write("# presentation only\n")
+    assert REAL_SOURCE_HASH() == before
+    with open(tmp_path / "cell.py", "a") as fh:
+        fh.write("# the kernel changed\n")
+    assert REAL_SOURCE_HASH() != before
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncate", "empty", "wrong key"])
+def test_corrupted_cache_entry_is_detected_and_recomputed(tmp_path, count_runs, damage):
+    first = compare(CONFIGS, SEEDS, DATA, EVAL, SPEC, workers=1, cache_dir=tmp_path, progress=False)
+    count_runs.clear()
+    key = ex.cache_key(
+        CONFIGS[0].replace(seed=4), ex.tensor_hash(DATA), ex.tensor_hash(EVAL), SPEC
+    )  # the entry of row 1
+    path = tmp_path / f"{key}.pt"
+    assert path.exists()
+    raw = path.read_bytes()
+    if damage == "garbage":
+        path.write_bytes(b"\x00garbage\xff" * 50)
+    elif damage == "truncate":
+        path.write_bytes(raw[: len(raw) // 2])
+    elif damage == "empty":
+        path.write_bytes(b"")
+    else:  # a well-formed entry filed under the wrong name
+        other = next(p for p in tmp_path.glob("*.pt") if p != path)
+        path.write_bytes(other.read_bytes())
+    with pytest.warns(UserWarning, match="damaged"):
+        second = compare(CONFIGS, SEEDS, DATA, EVAL, SPEC, workers=1, cache_dir=tmp_path, progress=False)
+    assert [(c.method, c.seed) for c in count_runs] == [("plain", 4)]
+    same_rows(first.rows, second.rows)
+    assert torch.equal(first.runs[1].W, second.runs[1].W)
+    # repaired: a third call is silent and trains nothing
+    count_runs.clear()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        compare(CONFIGS, SEEDS, DATA, EVAL, SPEC, workers=1, cache_dir=tmp_path, progress=False)
+    assert count_runs == []
+
+
+def test_workers_two_equals_workers_one():
+    configs = [TINY.replace(iterations=10)]
+    one = compare(configs, [1, 2], DATA, EVAL, SPEC, workers=1, cache_dir=None, progress=False)
+    two = compare(configs, [1, 2], DATA, EVAL, SPEC, workers=2, cache_dir=None, progress=False)
+    same_rows(one.rows, two.rows)
+    for a, b in zip(one.runs, two.runs, strict=True):
+        assert torch.equal(a.history, b.history) and torch.equal(a.W, b.W)
+
+
+def test_workers_one_does_not_spawn(monkeypatch):
+    def no_pool(*args, **kwargs):
+        raise AssertionError("workers=1 must run in-process")
+
+    monkeypatch.setattr(ex, "ProcessPoolExecutor", no_pool)
+    table = compare([TINY.replace(iterations=3)], [1, 2], DATA, EVAL, SPEC, workers=1, cache_dir=None, progress=False)
+    assert len(table.rows) == 2
+
+
+def test_diverging_config_gives_a_row_not_an_exception(tmp_path, monkeypatch):
+    bad = TrainConfig(optimizer="sgd", lr=1e6, iterations=40, n_hidden=8)
+    table = compare([TINY, bad], [1], DATA, EVAL, SPEC, workers=1, cache_dir=tmp_path, progress=False)
+    ok_row, bad_row = table.rows
+    assert ok_row["diverged"] is False and ok_row["diverged_at"] == -1
+    assert bad_row["diverged"] is True
+    assert 0 <= bad_row["diverged_at"] < 40
+    assert math.isnan(bad_row["final_mse"]) and math.isnan(bad_row["free_mse"])
+    assert table.runs[1].W is None
+    summary = {s["label"]: s for s in table.summary()}
+    assert summary[bad.label()]["diverged"] == 1 and math.isnan(summary[bad.label()]["final_mse"])
+    forbid_runs(monkeypatch)  # diverged runs are cached too
+    again = compare([TINY, bad], [1], DATA, EVAL, SPEC, workers=1, cache_dir=tmp_path, progress=False)
+    same_rows(table.rows, again.rows, ignore=())
+
+
+def test_compare_rejects_bad_arguments(tmp_path):
+    with pytest.raises(ValueError, match="configs"):
+        compare([], [1], DATA, EVAL, SPEC, cache_dir=None)
+    with pytest.raises(ValueError, match="seeds"):
+        compare([TINY], [], DATA, EVAL, SPEC, cache_dir=None)
+    with pytest.raises(ValueError, match="workers"):
+        compare([TINY], [1], DATA, EVAL, SPEC, workers=0, cache_dir=None)
+    with pytest.raises(ValueError, match="eval_data"):
+        compare([TINY], [1], DATA, sine_waves(2, 10, 4.0), SPEC, cache_dir=None)
+    with pytest.raises(ValueError, match="prime_length"):
+        EvalSpec(1, 5)
+
+
+# ---------------------------------------------------------------- summary
+
+
+def t_quantile_closed_form(p: float, df: int) -> float:
+    if df == 1:
+        return math.tan(math.pi * (p - 0.5))
+    if df == 2:
+        return (2 * p - 1) / math.sqrt(2 * p * (1 - p))
+    raise ValueError(df)
+
+
+def fake_table(values_by_label: dict[str, list[float]], diverged: dict[str, int] | None = None) -> Table:
+    runs = []
+    for label, values in values_by_label.items():
+        for seed, v in enumerate(values):
+            row = {"label": label, "seed": seed, "diverged": False, "final_mse": v, "free_mse": 2 * v}
+            runs.append(Run(row, torch.empty(0), torch.empty(0), None))
+        for seed in range((diverged or {}).get(label, 0)):
+            row = {"label": label, "seed": 100 + seed, "diverged": True, "final_mse": math.nan, "free_mse": math.nan}
+            runs.append(Run(row, torch.empty(0), torch.empty(0), None))
+    return Table(runs)
+
+
+def interval(values: list[float], q: float) -> tuple[float, float, float]:
+    n = len(values)
+    mean = sum(values) / n
+    sd = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1))
+    return mean, mean - q * sd / math.sqrt(n), mean + q * sd / math.sqrt(n)
+
+
+def test_summary_intervals_equal_independent_t_intervals():
+    values = {"two": [1.0, 3.0], "three": [0.5, 0.9, 2.0], "ten": [0.1 * k**1.5 for k in range(10)]}
+    table = fake_table(values, diverged={"three": 2})
+    summary = {s["label"]: s for s in table.summary(columns=("final_mse", "free_mse"))}
+    assert list(summary) == ["two", "three", "ten"]
+    for label, df, q in (
+        ("two", 1, t_quantile_closed_form(0.975, 1)),
+        ("three", 2, t_quantile_closed_form(0.975, 2)),
+        ("ten", 9, 2.262157),  # tables of Student's t, df=9, p=0.975
+    ):
+        s = summary[label]
+        mean, low, high = interval(values[label], q)
+        tol = 1e-9 if df < 9 else 1e-5 * (high - mean)
+        assert s["final_mse"] == pytest.approx(mean, rel=1e-12)
+        assert s["final_mse_low"] == pytest.approx(low, abs=tol)
+        assert s["final_mse_high"] == pytest.approx(high, abs=tol)
+        half = (s["free_mse_high"] - s["free_mse_low"]) / 2
+        sd = math.sqrt(sum((2 * v - 2 * mean) ** 2 for v in values[label]) / df)
+        assert half / (sd / math.sqrt(df + 1)) == pytest.approx(q, abs=1e-9 if df < 9 else 1e-5)
+    assert summary["three"]["seeds"] == 5 and summary["three"]["diverged"] == 2
+    assert summary["two"]["diverged"] == 0
+
+
+def test_summary_single_seed_has_no_interval():
+    s = fake_table({"one": [0.7]}).summary(columns=("final_mse",))[0]
+    assert s["final_mse"] == 0.7
+    assert math.isnan(s["final_mse_low"]) and math.isnan(s["final_mse_high"])
+
+
+def test_summary_on_compare_rows(tmp_path):
+    table = compare([TINY], [3, 4, 5], DATA, EVAL, SPEC, workers=1, cache_dir=tmp_path, progress=False)
+    (s,) = table.summary()
+    mse = table.column("final_mse")
+    mean, low, high = interval(mse, t_quantile_closed_form(0.975, 2))
+    assert s["seeds"] == 3
+    assert s["final_mse"] == pytest.approx(mean, rel=1e-12)
+    assert s["final_mse_low"] == pytest.approx(low, rel=1e-9, abs=1e-15)
+    assert s["final_mse_high"] == pytest.approx(high, rel=1e-9)
