@@ -92,6 +92,26 @@ def _set_stamp(path: Path, value: str) -> None:
     path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
+def _refresh_git_index(path: Path, root: Path) -> None:
+    """Tell git that an executed notebook is unchanged when its cleaned content equals the index.
+
+    git trusts a changed file size over the clean filter (``git status`` would list the notebook
+    as modified while ``git diff`` is empty); re-adding a file whose filtered blob is already in
+    the index only refreshes git's stat cache and never stages a real edit.
+    """
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True)
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    rel = path.relative_to(root).as_posix()
+    if not git("config", "--get", "filter.nbclean.clean"):
+        return
+    staged = git("ls-files", "-s", "--", rel).split()
+    if len(staged) >= 2 and git("hash-object", "--path", rel, "--", rel) == staged[1]:
+        git("add", "--", rel)
+
+
 def execute(profile: str = "full", root: Path = ROOT, only: list[str] | None = None, force: bool = False) -> float:
     """Run each chapter in place with papermill; stop at the first failure. Returns seconds taken.
 
@@ -101,11 +121,20 @@ def execute(profile: str = "full", root: Path = ROOT, only: list[str] | None = N
     import papermill
 
     params = profile_parameters(profile, root)
+    selected = chapters(root)
+    if only:
+        unknown = sorted(set(only) - {p.stem for p in selected})
+        if unknown:
+            raise ChapterError(f"--chapter {unknown} not in _toc.yml; chapters: {[p.stem for p in selected]}")
+        selected = [p for p in selected if p.stem in only]
+    plan = [(path, {"profile": profile, **params.get(path.stem, {})}) for path in selected]
+    for path, chapter_params in plan:  # a typo in a profile fails before any chapter runs
+        known = set(papermill.inspect_notebook(str(path)))
+        unknown = sorted(set(chapter_params) - known)
+        if unknown:
+            raise ChapterError(f"chapter {path.stem}: unknown parameter(s) {unknown}; its parameters: {sorted(known)}")
     start = time.perf_counter()
-    for path in chapters(root):
-        if only and path.stem not in only:
-            continue
-        chapter_params = {"profile": profile, **params.get(path.stem, {})}
+    for path, chapter_params in plan:
         current = stamp(path, chapter_params)
         if not force and _executed_stamp(path) == current:
             print(f"[book] {path.stem}: unchanged since its last execution, skipped", flush=True)
@@ -126,6 +155,7 @@ def execute(profile: str = "full", root: Path = ROOT, only: list[str] | None = N
         finally:
             _hide_injected(path)
         _set_stamp(path, current)
+        _refresh_git_index(path, root)
         print(f"[book] {path.stem}: {time.perf_counter() - t0:.1f} s", flush=True)
     seconds = time.perf_counter() - start
     print(f"[book] execution took {seconds:.1f} s", flush=True)

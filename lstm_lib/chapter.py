@@ -79,6 +79,9 @@ RULES: dict[str, Callable[[str, object], None]] = {
     "lib_seeds": _list_of(check_seed),
     "check_steps": _positive_int,
     "optimizer_seeds": _list_of(check_seed),
+    "replay_steps": _positive_int,
+    "replay_length": lambda n, v: check_int(n, v, 3),
+    "replay_future": _positive_int,
 }
 
 

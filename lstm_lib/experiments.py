@@ -39,8 +39,15 @@ PRESENTATION_MODULES = {
     "tables.py",
     "diagrams.py",
     "gradients.py",
+    "analysis.py",
+    "stats.py",
+    "verdicts.py",
 }
-"""Modules that cannot change a trained result: editing them does not invalidate the cache."""
+"""Modules that cannot change a trained result: editing them does not invalidate the cache.
+
+Nothing on :func:`run_one`'s path (``train``, ``evaluate`` and what they import) imports them;
+``stats`` only summarises cached rows afterwards (:meth:`Table.summary`).
+"""
 
 
 @dataclass(frozen=True)
@@ -211,12 +218,13 @@ def compare(
     spec: EvalSpec,
     workers: int | None = None,
     cache_dir: str | Path | None = DEFAULT_CACHE,
-    progress: bool = True,
+    progress: bool = False,
 ) -> Table:
     """Train every config with every seed (the config's own seed is replaced) and evaluate it.
 
     Runs in ``workers`` processes (default: the number of cores), one torch thread each.
-    ``cache_dir=None`` disables the cache. Rows keep the order configs x seeds.
+    ``cache_dir=None`` disables the cache; ``progress=True`` shows a progress bar (off by default,
+    so executed notebooks stay free of it). Rows keep the order configs x seeds.
     """
     if not configs or not all(isinstance(c, TrainConfig) for c in configs):
         raise ValueError("configs must be a non-empty list of TrainConfig")

@@ -15,7 +15,7 @@ import hashlib
 import json
 import math
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -24,11 +24,13 @@ from torch import nn
 
 from lstm_lib.checkpoint import atomic_write
 from lstm_lib.data import sine_waves
-from lstm_lib.validation import check_float, check_int, check_seed
+from lstm_lib.validation import check_choice, check_float, check_int, check_seed
 
 HIDDEN = 51
 EXPLODE_AT = 1e3
 """A loss above this (or a non-finite one) marks the run as exploded; the sine waves' MSE starts near 0.5."""
+LINE_SEARCHES = (None, "strong_wolfe")
+"""``line_search_fn`` values :class:`torch.optim.LBFGS` accepts; upstream uses ``None`` (no line search)."""
 
 
 class Sequence(nn.Module):
@@ -108,7 +110,13 @@ def example_data(n_waves: int = 100, length: int = 1000, future: int = 1000) -> 
 
 @dataclass(frozen=True)
 class PortSettings:
-    """One port run: ``steps`` L-BFGS steps (each up to 20 loss evaluations) at ``lr``."""
+    """One port run: ``steps`` L-BFGS steps (each up to 20 loss evaluations) at ``lr``.
+
+    ``line_search`` is passed to :class:`torch.optim.LBFGS` as ``line_search_fn``: ``None``
+    (upstream: a fixed step of ``lr`` times the L-BFGS direction) or ``"strong_wolfe"`` (the step
+    length is searched until the strong Wolfe conditions hold; up to 25 evaluations per step).
+    The defaults are upstream's full example.
+    """
 
     seed: int = 0
     n_waves: int = 100
@@ -116,6 +124,7 @@ class PortSettings:
     steps: int = 15
     future: int = 1000
     lr: float = 0.8
+    line_search: str | None = None
 
     def __post_init__(self) -> None:
         check_seed("seed", self.seed)
@@ -124,6 +133,11 @@ class PortSettings:
         check_int("steps", self.steps, 1)
         check_int("future", self.future, 1)
         check_float("lr", self.lr, low=0, low_open=True)
+        check_choice("line_search", self.line_search, LINE_SEARCHES)
+
+
+UPSTREAM = PortSettings()
+"""The example as published: seed 0, 100 waves of 1000 steps, 15 L-BFGS steps at lr 0.8, 1000 future steps."""
 
 
 @dataclass
@@ -167,7 +181,7 @@ def run(settings: PortSettings, data: PortData | None = None) -> PortRun:
         data = example_data(settings.n_waves, settings.length, settings.future)
     seq = build(settings.seed)
     criterion = nn.MSELoss()
-    optimizer = torch.optim.LBFGS(seq.parameters(), lr=settings.lr)
+    optimizer = torch.optim.LBFGS(seq.parameters(), lr=settings.lr, line_search_fn=settings.line_search)
     out = PortRun(settings)
     start = time.perf_counter()
     for step in range(settings.steps):
@@ -214,3 +228,53 @@ def cached_run(settings: PortSettings, cache_dir: str | Path | None) -> PortRun:
     text = json.dumps({"key": key, "run": result.to_dict()})
     atomic_write(path, lambda tmp: Path(tmp).write_text(text))
     return result
+
+
+def replay(
+    steps: int = 6,
+    length: int = 1000,
+    future: int = 1000,
+    line_search: str | None = None,
+    cache_dir: str | Path | None = None,
+) -> PortRun:
+    """Upstream's run (:data:`UPSTREAM`: seed 0, all 100 waves, train 3..99, test 0..2, lr 0.8,
+    float64) for its first ``steps`` L-BFGS steps, at ``length`` steps per wave (upstream: 1000)
+    with ``future`` free-running steps (upstream: 1000); cached like :func:`cached_run`.
+
+    Like every port run it records the step whose loss explodes and stops after it.
+    """
+    settings = replace(UPSTREAM, steps=steps, length=length, future=future, line_search=line_search)
+    return cached_run(settings, cache_dir)
+
+
+def explosion_text(run: PortRun, fmt: str = ".2g") -> str:
+    """One sentence on whether and where ``run`` exploded, built from its numbers (steps counted from 1).
+
+    When it exploded in step ``k`` the sentence compares the teacher-forced test loss after step
+    ``k - 1`` (for ``k = 1``: the training loss at the start) with the one after step ``k``.
+    """
+    n = len(run.test_loss)
+    if not n:
+        return "the run made no step"
+    if not run.exploded:
+        last = run.test_loss[-1]
+        return (
+            f"the run did not explode in its {n} step{'s' if n > 1 else ''} "
+            f"(teacher-forced test loss after the last one: {last:{fmt}})"
+        )
+    k = run.exploded_at
+    if not _bad(run.test_loss[k]):  # only the training loss at the step's start was out of bounds
+        bad = run.train_loss[k]
+        bad_text = f"{bad:{fmt}}" if math.isfinite(bad) else "a non-finite value"
+        return f"the run exploded in step {k + 1}: the training loss at its start was {bad_text}"
+    after = run.test_loss[k]
+    after_text = f"{after:{fmt}}" if math.isfinite(after) else "a non-finite value"
+    if k == 0:
+        return (
+            f"the run exploded in step 1: the training loss was {run.train_loss[0]:{fmt}} at its start and "
+            f"the teacher-forced test loss {after_text} after it"
+        )
+    return (
+        f"the run exploded in step {k + 1}: the teacher-forced test loss went from {run.test_loss[k - 1]:{fmt}} "
+        f"after step {k} to {after_text} after step {k + 1}"
+    )

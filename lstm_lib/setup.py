@@ -10,6 +10,9 @@ from lstm_lib.data import sine_waves
 from lstm_lib.experiments import EvalSpec
 from lstm_lib.validation import check_float, check_int, check_seed
 
+ARTICLE_ITERATIONS = 1000
+"""The article's Adagrad loop runs ``for i in xrange(1000)``."""
+
 
 @dataclass(frozen=True)
 class WaveTask:

@@ -18,9 +18,14 @@ from lstm_lib.params import init_params
 from lstm_lib.spec import Spec
 from lstm_lib.validation import check_sequences
 
+BLOWUP_FACTOR = 1e6
+"""A loss this many times its starting value (or the loss of predicting zeros, if larger) counts
+as diverged: the run has blown up (L-BFGS with a fixed step does this: its loss jumps by 20+
+orders of magnitude and stays there), and its parameters are as useless as NaN ones."""
+
 
 class TrainingDiverged(FloatingPointError):
-    """The loss became NaN or infinite; carries the iteration and the config."""
+    """The loss became NaN, infinite or :data:`BLOWUP_FACTOR` times its start; carries the iteration and config."""
 
     def __init__(self, iteration: int, loss: float, config: TrainConfig) -> None:
         super().__init__(
@@ -66,7 +71,8 @@ def _objective(config: TrainConfig, spec: Spec, x: torch.Tensor, y: torch.Tensor
 def train(config: TrainConfig, data: torch.Tensor, progress: bool = True) -> TrainResult:
     """Fit ``W`` so that ``data[:, :-1]`` predicts ``data[:, 1:]`` (the article's self-prediction).
 
-    ``data`` is (n, length, n_in). Raises :class:`TrainingDiverged` if the loss stops being finite.
+    ``data`` is (n, length, n_in). Raises :class:`TrainingDiverged` if the loss stops being finite
+    or grows beyond :data:`BLOWUP_FACTOR` times its starting value.
     """
     if not isinstance(config, TrainConfig):
         raise ValueError(f"config must be a TrainConfig, got {type(config).__name__}")
@@ -80,13 +86,16 @@ def train(config: TrainConfig, data: torch.Tensor, progress: bool = True) -> Tra
     history = torch.empty(config.iterations, dtype=torch.float64)
     seconds = torch.empty(config.iterations, dtype=torch.float64)
     evaluations = 0
+    start_loss: float | None = None
 
     def grad_of(xin: torch.Tensor, iteration: int) -> float:
-        nonlocal evaluations
+        nonlocal evaluations, start_loss
         W.grad = None
         loss = loss_fn(W, xin)
         value = loss.item()
-        if not math.isfinite(value):
+        if start_loss is None:  # the scale to compare with: the first loss, or predicting all zeros
+            start_loss = max(value, y.square().sum().item())
+        if not math.isfinite(value) or value > BLOWUP_FACTOR * start_loss:
             raise TrainingDiverged(iteration, value, config)
         loss.backward()
         if config.clip is not None:
@@ -123,6 +132,6 @@ def train(config: TrainConfig, data: torch.Tensor, progress: bool = True) -> Tra
     W = W.detach()
     with torch.no_grad():
         final = squared_error(predict(W, spec, x, config.backend), y).item() / y.numel()
-    if not math.isfinite(final):
+    if not math.isfinite(final) or final * y.numel() > BLOWUP_FACTOR * start_loss:
         raise TrainingDiverged(config.iterations, final, config)
     return TrainResult(W.cpu(), spec, config, history, seconds, wall, final, evaluations)

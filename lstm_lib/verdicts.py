@@ -3,8 +3,9 @@
 The rule (used everywhere in the book): "A is better than B" **holds** when A's 95% interval
 for the mean over seeds (:func:`lstm_lib.stats.mean_interval`) lies entirely on the better side
 of B's, **does not hold** when B's lies entirely on the better side of A's, and is
-**inconclusive** when the intervals overlap. Non-overlap of two 95% intervals is a conservative
-test: an "inconclusive" can hide a real but small difference, a "holds" rarely is chance.
+**inconclusive** when the intervals overlap. Non-overlap of two 95% intervals is a strict test:
+an "inconclusive" can hide a real but small difference. With 5-10 seeds the bootstrap intervals
+run a little narrow (see :mod:`lstm_lib.stats`), so a "holds" is less conservative than it looks.
 Diverged runs (non-finite values) are dropped before the intervals; a side whose every run
 diverged loses to one that has finite runs.
 """

@@ -11,6 +11,7 @@ import torch
 from lstm_lib import TrainConfig, sine_waves, train
 from lstm_lib import experiments as ex
 from lstm_lib.experiments import EvalSpec, Run, Table, compare
+from lstm_lib.stats import mean_interval
 
 DATA = sine_waves(3, 30, 4.0, seed=1)
 EVAL = sine_waves(2, 30, 4.0, seed=2)
@@ -212,14 +213,6 @@ def test_compare_rejects_bad_arguments(tmp_path):
 # ---------------------------------------------------------------- summary
 
 
-def t_quantile_closed_form(p: float, df: int) -> float:
-    if df == 1:
-        return math.tan(math.pi * (p - 0.5))
-    if df == 2:
-        return (2 * p - 1) / math.sqrt(2 * p * (1 - p))
-    raise ValueError(df)
-
-
 def fake_table(values_by_label: dict[str, list[float]], diverged: dict[str, int] | None = None) -> Table:
     runs = []
     for label, values in values_by_label.items():
@@ -232,34 +225,43 @@ def fake_table(values_by_label: dict[str, list[float]], diverged: dict[str, int]
     return Table(runs)
 
 
-def interval(values: list[float], q: float) -> tuple[float, float, float]:
-    n = len(values)
-    mean = sum(values) / n
-    sd = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1))
-    return mean, mean - q * sd / math.sqrt(n), mean + q * sd / math.sqrt(n)
-
-
-def test_summary_intervals_equal_independent_t_intervals():
+def test_summary_groups_rows_and_applies_mean_interval():
     values = {"two": [1.0, 3.0], "three": [0.5, 0.9, 2.0], "ten": [0.1 * k**1.5 for k in range(10)]}
     table = fake_table(values, diverged={"three": 2})
-    summary = {s["label"]: s for s in table.summary(columns=("final_mse", "free_mse"))}
-    assert list(summary) == ["two", "three", "ten"]
-    for label, df, q in (
-        ("two", 1, t_quantile_closed_form(0.975, 1)),
-        ("three", 2, t_quantile_closed_form(0.975, 2)),
-        ("ten", 9, 2.262157),  # tables of Student's t, df=9, p=0.975
-    ):
-        s = summary[label]
-        mean, low, high = interval(values[label], q)
-        tol = 1e-9 if df < 9 else 1e-5 * (high - mean)
-        assert s["final_mse"] == pytest.approx(mean, rel=1e-12)
-        assert s["final_mse_low"] == pytest.approx(low, abs=tol)
-        assert s["final_mse_high"] == pytest.approx(high, abs=tol)
-        half = (s["free_mse_high"] - s["free_mse_low"]) / 2
-        sd = math.sqrt(sum((2 * v - 2 * mean) ** 2 for v in values[label]) / df)
-        assert half / (sd / math.sqrt(df + 1)) == pytest.approx(q, abs=1e-9 if df < 9 else 1e-5)
-    assert summary["three"]["seeds"] == 5 and summary["three"]["diverged"] == 2
-    assert summary["two"]["diverged"] == 0
+    summary = table.summary(columns=("final_mse", "free_mse"))
+    # grouping: one entry per label in first-seen order, counting seeds and diverged runs
+    assert [s["label"] for s in summary] == ["two", "three", "ten"]
+    by_label = {s["label"]: s for s in summary}
+    assert [by_label[k]["seeds"] for k in values] == [2, 5, 10]
+    assert [by_label[k]["diverged"] for k in values] == [0, 2, 0]
+    for label in values:
+        s = by_label[label]
+        # the column values, gathered from the rows independently of summary(); diverged rows dropped
+        for col in ("final_mse", "free_mse"):
+            column = [r[col] for r in table.rows if r["label"] == label and not r["diverged"]]
+            mean, low, high = mean_interval(column)
+            assert (s[col], s[f"{col}_low"], s[f"{col}_high"]) == (mean, low, high)
+            assert min(column) <= low <= mean <= high <= max(column)
+        assert set(s) == {"label", "seeds", "diverged"} | {
+            f"{c}{suffix}" for c in ("final_mse", "free_mse") for suffix in ("", "_low", "_high")
+        }
+    assert by_label["two"]["final_mse"] == 2.0 and by_label["two"]["free_mse"] == 4.0
+
+
+def test_summary_all_diverged_group_is_nan():
+    s = fake_table({"gone": []}, diverged={"gone": 3}).summary(columns=("final_mse",))[0]
+    assert s["seeds"] == 3 and s["diverged"] == 3
+    assert all(math.isnan(s[k]) for k in ("final_mse", "final_mse_low", "final_mse_high"))
+
+
+def test_summary_by_other_key():
+    values = {"a": [1.0, 2.0], "b": [3.0, 5.0, 4.0]}
+    summary = fake_table(values).summary(by="seed", columns=("final_mse",))
+    assert [(s["seed"], s["seeds"]) for s in summary] == [(0, 2), (1, 2), (2, 1)]
+    for s, column in zip(summary, ([1.0, 3.0], [2.0, 5.0], [4.0]), strict=True):
+        mean, low, high = mean_interval(column)
+        assert s["final_mse"] == mean
+        assert (s["final_mse_low"], s["final_mse_high"]) == pytest.approx((low, high), nan_ok=True)
 
 
 def test_summary_single_seed_has_no_interval():
@@ -271,9 +273,8 @@ def test_summary_single_seed_has_no_interval():
 def test_summary_on_compare_rows(tmp_path):
     table = compare([TINY], [3, 4, 5], DATA, EVAL, SPEC, workers=1, cache_dir=tmp_path, progress=False)
     (s,) = table.summary()
-    mse = table.column("final_mse")
-    mean, low, high = interval(mse, t_quantile_closed_form(0.975, 2))
-    assert s["seeds"] == 3
-    assert s["final_mse"] == pytest.approx(mean, rel=1e-12)
-    assert s["final_mse_low"] == pytest.approx(low, rel=1e-9, abs=1e-15)
-    assert s["final_mse_high"] == pytest.approx(high, rel=1e-9)
+    mse = [r["final_mse"] for r in table.rows]
+    assert len(mse) == 3 and all(v > 0 for v in mse)
+    assert s["seeds"] == 3 and s["diverged"] == 0
+    assert (s["final_mse"], s["final_mse_low"], s["final_mse_high"]) == mean_interval(mse)
+    assert 0 < min(mse) <= s["final_mse_low"] <= s["final_mse"] <= s["final_mse_high"] <= max(mse)

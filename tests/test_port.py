@@ -89,3 +89,105 @@ def test_settings_are_validated():
         port.PortSettings(steps=0)
     with pytest.raises(ValueError, match="n_waves"):
         port.example_data(3)
+
+
+class _UpstreamSequence(torch.nn.Module):
+    """pytorch/examples time_sequence_prediction/train.py's model, written out as published."""
+
+    def __init__(self):
+        super().__init__()
+        self.lstm1 = torch.nn.LSTMCell(1, 51)
+        self.lstm2 = torch.nn.LSTMCell(51, 51)
+        self.linear = torch.nn.Linear(51, 1)
+
+    def forward(self, input, future=0):
+        outputs = []
+        h_t = torch.zeros(input.size(0), 51, dtype=torch.double)
+        c_t = torch.zeros(input.size(0), 51, dtype=torch.double)
+        h_t2 = torch.zeros(input.size(0), 51, dtype=torch.double)
+        c_t2 = torch.zeros(input.size(0), 51, dtype=torch.double)
+        for input_t in input.split(1, dim=1):
+            h_t, c_t = self.lstm1(input_t, (h_t, c_t))
+            h_t2, c_t2 = self.lstm2(h_t, (h_t2, c_t2))
+            output = self.linear(h_t2)
+            outputs += [output]
+        for _ in range(future):
+            h_t, c_t = self.lstm1(output, (h_t, c_t))
+            h_t2, c_t2 = self.lstm2(h_t, (h_t2, c_t2))
+            output = self.linear(h_t2)
+            outputs += [output]
+        return torch.cat(outputs, dim=1)
+
+
+def _upstream_by_hand(length, steps, future, line_search_fn=None):
+    """Upstream's data recipe and main loop (seed 0, lr 0.8), recording what PortRun records."""
+    np.random.seed(2)
+    T, N = 20, 100
+    x = np.array(range(length + future)) + np.random.randint(-4 * T, 4 * T, N).reshape(N, 1)
+    data = np.sin(x / 1.0 / T).astype("float64")
+    inp, target = torch.from_numpy(data[3:, : length - 1]), torch.from_numpy(data[3:, 1:length])
+    test_inp, test_target = torch.from_numpy(data[:3, : length - 1]), torch.from_numpy(data[:3, 1:length])
+    truth = torch.from_numpy(data[:3, length:])
+    torch.manual_seed(0)
+    seq = _UpstreamSequence()
+    seq.double()
+    criterion = torch.nn.MSELoss()
+    optimizer = torch.optim.LBFGS(seq.parameters(), lr=0.8, line_search_fn=line_search_fn)
+    train, test, free = [], [], []
+    for _ in range(steps):
+
+        def closure():
+            optimizer.zero_grad()
+            loss = criterion(seq(inp), target)
+            loss.backward()
+            return loss
+
+        train.append(optimizer.step(closure).item())
+        with torch.no_grad():
+            pred = seq(test_inp, future=future)
+            test.append(criterion(pred[:, :-future], test_target).item())
+            free.append(((pred[:, -future:] - truth) ** 2).mean().item())
+    return train, test, free
+
+
+@pytest.mark.parametrize("line_search", [None, "strong_wolfe"])
+def test_replay_equals_upstream_written_out(line_search, tmp_path):
+    r = port.replay(steps=2, length=12, future=5, line_search=line_search, cache_dir=tmp_path)
+    train, test, free = _upstream_by_hand(12, 2, 5, line_search)
+    assert r.settings.seed == 0 and r.settings.n_waves == 100 and r.settings.lr == 0.8
+    assert not r.exploded and len(r.train_loss) == 2
+    # numpy's and torch's sin may differ in the last bit of the data
+    assert r.train_loss == pytest.approx(train, rel=1e-7)
+    assert r.test_loss == pytest.approx(test, rel=1e-7)
+    assert r.free_mse == pytest.approx(free, rel=1e-7)
+    again = port.replay(steps=2, length=12, future=5, line_search=line_search, cache_dir=tmp_path)  # cached
+    assert again.seconds == r.seconds and again.settings == r.settings
+
+
+def test_line_search_changes_the_steps_and_is_validated():
+    plain = port.replay(steps=2, length=12, future=5)
+    wolfe = port.replay(steps=2, length=12, future=5, line_search="strong_wolfe")
+    assert plain.train_loss[0] == wolfe.train_loss[0]  # same start
+    assert plain.test_loss != wolfe.test_loss
+    with pytest.raises(ValueError, match="line_search"):
+        port.PortSettings(line_search="armijo")
+
+
+def _run(train, test, exploded_at=-1):
+    return port.PortRun(port.PortSettings(), train, test, [1.0] * len(test), [1.0] * len(test), exploded_at)
+
+
+def test_explosion_text_follows_the_numbers():
+    text = port.explosion_text(_run([0.5, 0.1], [0.2, 0.05]))
+    assert text == "the run did not explode in its 2 steps (teacher-forced test loss after the last one: 0.05)"
+    assert "in its 1 step " in port.explosion_text(_run([0.5], [0.2]))
+    text = port.explosion_text(_run([0.5, 0.1, 5e-5], [0.2, 4e-5, 1e22], exploded_at=2))
+    want = "the run exploded in step 3: the teacher-forced test loss went from 4e-05 after step 2 to 1e+22 after step 3"
+    assert text == want
+    text = port.explosion_text(_run([0.5], [math.nan], exploded_at=0))
+    assert text == (
+        "the run exploded in step 1: the training loss was 0.5 at its start and "
+        "the teacher-forced test loss a non-finite value after it"
+    )
+    text = port.explosion_text(_run([0.5, 1e9], [0.2, 0.1], exploded_at=1))
+    assert text == "the run exploded in step 2: the training loss at its start was 1e+09"

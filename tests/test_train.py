@@ -146,7 +146,7 @@ def test_divergence_raises_with_iteration_and_config(waves):
     assert isinstance(exc, FloatingPointError)
     assert exc.config == config
     assert 1 <= exc.iteration < config.iterations
-    assert not math.isfinite(exc.loss)
+    assert not math.isfinite(exc.loss) or exc.loss > train_module.BLOWUP_FACTOR  # the start loss is > 1 here
     assert f"iteration {exc.iteration}" in str(exc)
     # consistent: stopping one step earlier trains to the end with a finite history
     k = exc.iteration
@@ -156,6 +156,32 @@ def test_divergence_raises_with_iteration_and_config(waves):
     with pytest.raises(TrainingDiverged) as again:
         train(config.replace(iterations=k), waves, progress=False)
     assert again.value.iteration == k
+
+
+def test_a_blown_up_but_finite_loss_counts_as_diverged(waves, monkeypatch):
+    """A loss 1e6 times its start stops training even though it is finite (L-BFGS's failure mode)."""
+    calls = []
+    real = train_module.squared_error
+
+    def inflating(pred, target, weights=None):
+        calls.append(1)
+        loss = real(pred, target, weights)
+        return loss * 1e7 if len(calls) > 3 else loss
+
+    monkeypatch.setattr(train_module, "squared_error", inflating)
+    config = TrainConfig(iterations=10, n_hidden=4, seed=0)
+    with pytest.raises(TrainingDiverged) as info:
+        train(config, waves, progress=False)
+    assert info.value.iteration == 3 and math.isfinite(info.value.loss)
+    calls.clear()
+
+    def large(pred, target, weights=None):
+        calls.append(1)
+        return real(pred, target, weights) * (1e5 if len(calls) > 3 else 1)
+
+    monkeypatch.setattr(train_module, "squared_error", large)
+    result = train(config, waves, progress=False)  # 1e5 times the start is large but not a blow-up
+    assert result.history[-1] > 1e4 * result.history[0]
 
 
 def test_clip_caps_the_gradient_norm(waves, monkeypatch):

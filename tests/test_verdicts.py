@@ -36,8 +36,8 @@ def test_combine_and_interval_text():
     assert verdicts.combine(["holds", "inconclusive"]) == "inconclusive"
     with pytest.raises(ValueError):
         verdicts.combine([])
-    # mean 2, sd 1, n 3: half width t(0.975, 2) * 1/sqrt(3) = 4.303 * 0.5774 = 2.484
-    assert verdicts.interval_text([1.0, 2.0, 3.0], ".3f") == "2.000 [-0.484, 4.484]"
+    # bootstrap of [1, 2, 3]: the 27 resamples put 1/27 > 2.5% on each extreme mean (1 and 3)
+    assert verdicts.interval_text([1.0, 2.0, 3.0], ".3f") == "2.000 [1.000, 3.000]"
     assert verdicts.interval_text([1.0, math.nan], ".1f") == "1.0 (1 diverged)"
 
 
