@@ -81,9 +81,9 @@ def stamp(path: Path, parameters: dict) -> str:
 
 
 def _executed_stamp(path: Path) -> str | None:
+    """The stamp of the chapter's last successful execution (stripping the outputs removes it too)."""
     nb = json.loads(path.read_text(encoding="utf-8"))
-    has_outputs = any(c.get("outputs") for c in nb.get("cells", []) if c.get("cell_type") == "code")
-    return nb.get("metadata", {}).get(STAMP_KEY) if has_outputs else None
+    return nb.get("metadata", {}).get(STAMP_KEY)
 
 
 def _set_stamp(path: Path, value: str) -> None:

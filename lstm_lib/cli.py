@@ -360,7 +360,7 @@ def _compare(args: argparse.Namespace) -> int:
 def _book(args: argparse.Namespace) -> int:
     try:
         if not args.no_execute:
-            book.execute(args.profile, only=args.chapter or None)
+            book.execute(args.profile, only=args.chapter or None, force=args.force)
         if not args.no_build:
             book.build()
     except book.ChapterError as exc:
@@ -430,6 +430,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--chapter", action="append", help="execute only this chapter (stem; repeatable)")
     p.add_argument("--no-execute", action="store_true", help="only build from the executed notebooks")
     p.add_argument("--no-build", action="store_true", help="only execute the chapters")
+    p.add_argument(
+        "--force", action="store_true", help="re-execute chapters even when nothing they depend on has changed"
+    )
     p.set_defaults(func=_book)
     return parser
 

@@ -24,6 +24,8 @@ def clean(nb: dict) -> dict:
             continue
         for key in VOLATILE_CELL_KEYS:
             meta.pop(key, None)
+        if not meta.get("tags", True):  # papermill adds empty tag lists
+            meta.pop("tags")
         cell.pop("id", None)
         if cell.get("cell_type") == "code":
             cell["outputs"] = []

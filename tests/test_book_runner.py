@@ -1,0 +1,74 @@
+"""The book runner: table-of-contents order, profile checks before any work, skipping unchanged chapters."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from lstm_lib import book
+
+
+def _chapter(path: Path, body: str) -> None:
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell('profile = "full"\nscale = 2')
+    params.metadata["tags"] = ["parameters", "remove-cell"]
+    nb.cells = [params, nbformat.v4.new_code_cell(body)]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    (tmp_path / "chapters" / "params").mkdir(parents=True)
+    (tmp_path / "_toc.yml").write_text(
+        "format: jb-book\nroot: intro\nchapters:\n  - file: chapters/b_second\n  - file: chapters/a_first\n"
+    )
+    for stem in ("a_first", "b_second"):
+        _chapter(tmp_path / "chapters" / f"{stem}.ipynb", "open('ran.txt', 'a').write(f'{profile} {scale}\\n')")
+    return tmp_path
+
+
+def _outputs(path: Path) -> list:
+    return [c.get("outputs") for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"]
+
+
+def test_chapters_follow_the_toc(site: Path) -> None:
+    assert [p.stem for p in book.chapters(site)] == ["b_second", "a_first"]
+
+
+def test_unchanged_chapters_are_skipped_and_changes_rerun(site: Path, capsys) -> None:
+    ran = site / "chapters" / "ran.txt"
+    book.execute("quick", root=site)
+    assert ran.read_text().splitlines() == ["quick 2", "quick 2"]
+    book.execute("quick", root=site)  # nothing changed: nothing runs
+    assert ran.read_text().splitlines() == ["quick 2", "quick 2"]
+    assert "unchanged since its last execution, skipped" in capsys.readouterr().out
+    (site / "chapters" / "params" / "quick.yaml").write_text("a_first: {scale: 3}\n")
+    book.execute("quick", root=site)  # a parameter changed: only that chapter reruns
+    assert ran.read_text().splitlines()[2:] == ["quick 3"]
+    book.execute("quick", root=site, force=True)
+    assert len(ran.read_text().splitlines()) == 5
+
+
+def test_profile_typo_fails_before_any_chapter_runs(site: Path) -> None:
+    (site / "chapters" / "params" / "quick.yaml").write_text("a_first: {scael: 3}\n")
+    with pytest.raises(book.ChapterError, match="a_first.*scael"):
+        book.execute("quick", root=site)
+    assert not (site / "chapters" / "ran.txt").exists()
+
+
+def test_unknown_chapter_and_profile_are_refused(site: Path) -> None:
+    with pytest.raises(book.ChapterError, match="nope"):
+        book.execute("quick", root=site, only=["nope"])
+    with pytest.raises(ValueError, match="profile"):
+        book.execute("medium", root=site)
+
+
+def test_a_failing_chapter_names_itself_and_is_not_stamped(site: Path) -> None:
+    _chapter(site / "chapters" / "a_first.ipynb", "raise RuntimeError('boom')")
+    with pytest.raises(book.ChapterError, match="a_first"):
+        book.execute("quick", root=site)
+    assert book._executed_stamp(site / "chapters" / "a_first.ipynb") is None
