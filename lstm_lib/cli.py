@@ -151,18 +151,22 @@ def config_from_args(args: argparse.Namespace, **fixed: Any) -> TrainConfig:
     return _build(TrainConfig, values, flags, source)
 
 
+def _add_period_flag(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    parser.add_argument(
+        "--period",
+        type=float,
+        default=TASK.period,
+        help=f"time scale T of sin(t / T), in time steps; one oscillation is 2*pi*T steps (default: {TASK.period})",
+    )
+
+
 def _add_data_flags(parser: argparse.ArgumentParser, evaluation: bool = False) -> None:
     group = parser.add_argument_group("data (lstm_lib.setup.WaveTask)")
     group.add_argument("--n-train", type=int, default=TASK.n_train, help=f"training waves (default: {TASK.n_train})")
     group.add_argument(
         "--length", type=int, default=TASK.length, help=f"time steps per training wave (default: {TASK.length})"
     )
-    group.add_argument(
-        "--period",
-        type=float,
-        default=TASK.period,
-        help=f"time scale T of sin(t / T), in time steps (default: {TASK.period})",
-    )
+    _add_period_flag(group)
     group.add_argument(
         "--data-seed", type=int, default=TASK.seed, help=f"seed of the waves' phase shifts (default: {TASK.seed})"
     )
@@ -391,12 +395,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=TASK.prime_length,
         help=f"true steps read before generating (default: {TASK.prime_length})",
     )
-    p.add_argument(
-        "--period",
-        type=float,
-        default=TASK.period,
-        help=f"time scale T of sin(t / T), in time steps (default: {TASK.period})",
-    )
+    _add_period_flag(p)
     p.add_argument(
         "--seed",
         type=int,
