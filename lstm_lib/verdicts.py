@@ -48,6 +48,32 @@ def better(a_values: Sequence[float], b_values: Sequence[float], lower_is_better
     return INCONCLUSIVE
 
 
+KERNEL_TOLERANCE = 1e-10
+"""Largest difference at which two implementations count as the same function (float64 rounding is ~1e-16)."""
+
+
+def same_function(difference: float, tolerance: float = KERNEL_TOLERANCE) -> str:
+    """The verdict on "two implementations compute the same function" from their largest difference."""
+    return HOLDS if math.isfinite(difference) and abs(difference) < tolerance else FAILS
+
+
+def compare_phrase(
+    a: float,
+    b: float,
+    tolerance: float = 0.05,
+    words: tuple[str, str, str] = ("larger than", "about the same as", "smaller than"),
+) -> str:
+    """How a single measurement ``a`` compares with ``b``: within ``tolerance`` (relative to ``b``) is the middle word.
+
+    No intervals are involved, so use it for one-off measurements (a timing ratio), not for claims over seeds.
+    """
+    if not (math.isfinite(a) and math.isfinite(b)):
+        return "not comparable with"
+    if abs(a - b) <= tolerance * abs(b):
+        return words[1]
+    return words[0] if a > b else words[2]
+
+
 def combine(verdicts: Sequence[str]) -> str:
     """All hold -> holds; any fails -> does not hold; otherwise inconclusive."""
     if not verdicts:
@@ -102,7 +128,7 @@ def article_claims(
     add(
         "The packed-W kernel is a standard LSTM.",
         f"max |packed kernel - torch.nn.LSTM| = {kernel_difference:.1e} on the same weights and inputs",
-        HOLDS if kernel_difference < 1e-10 else FAILS,
+        same_function(kernel_difference),
     )
     mse = _col(plain, "final_mse")
     finite_mse = _finite(mse)

@@ -41,6 +41,17 @@ def test_combine_and_interval_text():
     assert verdicts.interval_text([1.0, math.nan], ".1f") == "1.0 (1 diverged)"
 
 
+def test_same_function_and_compare_phrase():
+    assert verdicts.same_function(2.8e-16) == "holds"
+    assert verdicts.same_function(1e-3) == "does not hold"
+    assert verdicts.same_function(math.nan) == "does not hold"
+    assert verdicts.compare_phrase(2.0, 1.0) == "larger than"
+    assert verdicts.compare_phrase(1.02, 1.0) == "about the same as"
+    assert verdicts.compare_phrase(0.5, 1.0) == "smaller than"
+    assert verdicts.compare_phrase(0.5, 1.0, words=("above", "near", "below")) == "below"
+    assert verdicts.compare_phrase(math.inf, 1.0) == "not comparable with"
+
+
 def _rows(free, horizon, seconds=1.0, diverged=False):
     return [
         {"free_mse": f, "horizon": h, "final_mse": f / 100, "train_seconds": seconds + 0.01 * k, "diverged": diverged}
