@@ -56,16 +56,6 @@ def profile_parameters(profile: str, root: Path = ROOT) -> dict[str, dict]:
     return values
 
 
-def _hide_injected(path: Path) -> None:
-    """Give papermill's injected-parameters cell the tag that removes it from the rendered page."""
-    nb = json.loads(path.read_text(encoding="utf-8"))
-    for cell in nb["cells"]:
-        tags = cell.setdefault("metadata", {}).setdefault("tags", [])
-        if "injected-parameters" in tags and "remove-cell" not in tags:
-            tags.append("remove-cell")
-    path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-
-
 STAMP_KEY = "lstm_lib_stamp"
 
 
@@ -86,9 +76,15 @@ def _executed_stamp(path: Path) -> str | None:
     return nb.get("metadata", {}).get(STAMP_KEY)
 
 
-def _set_stamp(path: Path, value: str) -> None:
+def _after_execution(path: Path, stamp_value: str | None) -> None:
+    """Hide papermill's injected-parameters cell from the rendered page and, after a success, record the stamp."""
     nb = json.loads(path.read_text(encoding="utf-8"))
-    nb.setdefault("metadata", {})[STAMP_KEY] = value
+    for cell in nb["cells"]:
+        tags = cell.setdefault("metadata", {}).setdefault("tags", [])
+        if "injected-parameters" in tags and "remove-cell" not in tags:
+            tags.append("remove-cell")
+    if stamp_value is not None:
+        nb.setdefault("metadata", {})[STAMP_KEY] = stamp_value
     path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
@@ -151,10 +147,9 @@ def execute(profile: str = "full", root: Path = ROOT, only: list[str] | None = N
                 progress_bar=False,
             )
         except Exception as exc:  # papermill raises PapermillExecutionError with the cell's traceback
+            _after_execution(path, None)
             raise ChapterError(f"chapter {path.stem} failed: {exc}") from exc
-        finally:
-            _hide_injected(path)
-        _set_stamp(path, current)
+        _after_execution(path, current)
         _refresh_git_index(path, root)
         print(f"[book] {path.stem}: {time.perf_counter() - t0:.1f} s", flush=True)
     seconds = time.perf_counter() - start

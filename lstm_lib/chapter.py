@@ -95,3 +95,19 @@ def check_parameters(**values: object) -> dict[str, object]:
             raise ValueError(f"{name} must be finite, got {value!r}")
         RULES[name](name, value)
     return values
+
+
+def glue_text(key: str, value: object) -> None:
+    """Glue ``value`` as Markdown text (a verdict, a name) for the ``{glue:md}`` role in the prose."""
+    from IPython.display import Markdown
+    from myst_nb import glue
+
+    glue(key, Markdown(str(value)), display=False)
+
+
+def glue_values(**values: object) -> None:
+    """Glue each number for the ``{glue:text}`` role, without displaying it."""
+    from myst_nb import glue
+
+    for key, value in values.items():
+        glue(key, value, display=False)

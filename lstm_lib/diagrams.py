@@ -137,3 +137,12 @@ def modes_figure(
     ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3)
     fig.tight_layout()
     return fig
+
+
+def plot_port_run(ax: plt.Axes, run) -> None:
+    """The three per-step numbers of a :class:`lstm_lib.port.PortRun` on one log-scaled axis."""
+    steps = range(1, len(run.test_loss) + 1)
+    ax.plot(steps, run.train_loss, "o-", ms=3, color=COLORS["lbfgs"], label="training loss (start of step)")
+    ax.plot(steps, run.test_loss, "s-", ms=3, color=COLORS["plain"], label="test loss (teacher-forced)")
+    ax.plot(steps, run.free_mse, "^-", ms=3, color=COLORS["sgd"], label="free-running MSE")
+    ax.set(xlabel="L-BFGS step", yscale="log")

@@ -42,11 +42,13 @@ PRESENTATION_MODULES = {
     "analysis.py",
     "stats.py",
     "verdicts.py",
+    "chapter.py",
 }
 """Modules that cannot change a trained result: editing them does not invalidate the cache.
 
 Nothing on :func:`run_one`'s path (``train``, ``evaluate`` and what they import) imports them;
-``stats`` only summarises cached rows afterwards (:meth:`Table.summary`).
+``stats`` only summarises cached rows afterwards (:meth:`Table.summary`); ``chapter`` checks and
+glues a notebook's parameters.
 """
 
 

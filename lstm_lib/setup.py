@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import torch
 
+from lstm_lib.config import TrainConfig
 from lstm_lib.data import sine_waves
 from lstm_lib.experiments import EvalSpec
 from lstm_lib.validation import check_float, check_int, check_seed
@@ -57,3 +58,18 @@ class WaveTask:
     def oscillation_steps(self) -> float:
         """Steps per full oscillation, ``2*pi*period``."""
         return 2 * torch.pi * self.period
+
+
+def optimizer_configs(base: TrainConfig, sgd_lr: float, lbfgs_lr: float) -> dict[str, TrainConfig]:
+    """Adagrad (``base``), SGD and L-BFGS at an equal budget of gradient evaluations.
+
+    An L-BFGS step evaluates the loss up to ``base.lbfgs_max_iter`` times, so it gets
+    ``base.iterations // base.lbfgs_max_iter`` steps (at least one).
+    """
+    return {
+        "adagrad": base.replace(optimizer="adagrad"),
+        "sgd": base.replace(optimizer="sgd", lr=sgd_lr),
+        "lbfgs": base.replace(
+            optimizer="lbfgs", lr=lbfgs_lr, iterations=max(1, base.iterations // base.lbfgs_max_iter)
+        ),
+    }

@@ -9,6 +9,17 @@ from IPython.display import HTML
 
 Format = str | Callable[[object], str]
 
+SUMMARY_COLUMNS = {
+    "label": "method",
+    "seeds": "seeds",
+    "diverged": "diverged",
+    "final_mse": "final training MSE",
+    "free_mse": "free-running MSE",
+    "horizon": "horizon (steps)",
+    "train_seconds": "training seconds",
+}
+"""Headers of the chapters' per-method tables (rows from :func:`lstm_lib.verdicts.summary_rows`)."""
+
 
 def _cell(value: object, fmt: Format | None) -> str:
     if fmt is None:

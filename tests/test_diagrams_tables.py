@@ -42,3 +42,19 @@ def test_html_table_formats_and_escapes():
     assert "<th>Path</th>" in out and "a&lt;b" in out and ">0.12<" in out and ">3<" in out
     with pytest.raises(ValueError, match="missing|lack"):
         html_table(rows, ["nope"])
+
+
+def test_plot_port_run_draws_the_three_measures_per_step():
+    import matplotlib.pyplot as plt
+
+    from lstm_lib.diagrams import plot_port_run
+    from lstm_lib.port import PortRun, PortSettings
+
+    run = PortRun(PortSettings(), train_loss=[0.5, 1e-3], test_loss=[1e-3, 1e-4], free_mse=[0.8, 0.2], seconds=[1, 2])
+    fig, ax = plt.subplots()
+    plot_port_run(ax, run)
+    lines = ax.get_lines()
+    assert [list(line.get_ydata()) for line in lines] == [run.train_loss, run.test_loss, run.free_mse]
+    assert all(list(line.get_xdata()) == [1, 2] for line in lines)
+    assert ax.get_yscale() == "log" and ax.get_xlabel()
+    plt.close(fig)
