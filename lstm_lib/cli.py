@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import csv
 import dataclasses
-import math
 import re
 import sys
 import time
@@ -258,7 +257,7 @@ def _generate(args: argparse.Namespace) -> int:
     from lstm_lib.checkpoint import atomic_write, load
     from lstm_lib.data import sine_waves
     from lstm_lib.model import generate
-    from lstm_lib.plotting import plot_generation, use_style
+    from lstm_lib.plotting import plot_generation, save_png, use_style
 
     for flag, value in (("--steps", args.steps), ("--prime-length", args.prime_length), ("--n-waves", args.n_waves)):
         if value < 1:
@@ -293,10 +292,7 @@ def _generate(args: argparse.Namespace) -> int:
 
         use_style()
         fig = plot_generation(prime, generated, truth, title=f"{result.config.label()}: {args.steps} generated steps")
-        atomic_write(
-            args.out_png,
-            lambda tmp: fig.savefig(tmp, format="png", bbox_inches="tight", metadata={"Software": None}),
-        )
+        save_png(fig, args.out_png)
         plt.close(fig)
     print(f"generated {args.steps} steps for {args.n_waves} wave(s) after a {args.prime_length}-step prime")
     print(f"mean squared error against the true continuation: {mse:.6g}")
@@ -306,17 +302,13 @@ def _generate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _interval(entry: dict, col: str) -> str:
-    mean, low, high = entry[col], entry[f"{col}_low"], entry[f"{col}_high"]
-    if math.isnan(low):
-        return f"{mean:.4g}"
-    return f"{mean:.4g} [{low:.4g}, {high:.4g}]"
-
-
 def format_summary(summary: list[dict], columns: tuple[str, ...]) -> str:
     """A plain-text table: per config, the mean over seeds and its 95% interval in brackets."""
+    from lstm_lib.verdicts import summary_rows
+
     header = ["config", "seeds", "diverged", *[f"{c} mean [95% interval]" for c in columns]]
-    body = [[e["label"], str(e["seeds"]), str(e["diverged"]), *[_interval(e, c) for c in columns]] for e in summary]
+    rows = summary_rows(summary, "label", columns, fmt=".4g")
+    body = [[str(row[key]) for key in ("label", "seeds", "diverged", *columns)] for row in rows]
     widths = [max(len(row[i]) for row in [header, *body]) for i in range(len(header))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in [header, *body]]
     lines.insert(1, "  ".join("-" * w for w in widths))

@@ -52,11 +52,15 @@ def use_style() -> None:
         pass
 
 
-def save(fig: plt.Figure, name: str, folder: Path = FIGURES) -> Path:
-    """Save ``fig`` as ``folder/name.png`` atomically, without time stamps (same inputs, same bytes)."""
-    path = Path(folder) / f"{name}.png"
+def save_png(fig: plt.Figure, path: str | Path) -> Path:
+    """Save ``fig`` to ``path`` as PNG atomically, without time stamps (same inputs, same bytes)."""
     atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", bbox_inches="tight", metadata={"Software": None}))
-    return path
+    return Path(path)
+
+
+def save(fig: plt.Figure, name: str, folder: Path = FIGURES) -> Path:
+    """Save ``fig`` as ``folder/name.png`` (see :func:`save_png`)."""
+    return save_png(fig, Path(folder) / f"{name}.png")
 
 
 def plot_generation(prime, generated, truth, title: str = "") -> plt.Figure:
