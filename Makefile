@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 
 # Outputs never reach git: a clean filter strips outputs and papermill's traces (see README).
 install: $(STAMP)
-	git config filter.nbclean.clean "$(abspath $(PY)) -m lstm_lib.nbclean --stdin"
+	git config filter.nbclean.clean "$(abspath $(PY)) -m lstm_lib.book.nbclean --stdin"
 	git config filter.nbclean.smudge cat
 	git config filter.nbclean.required true
 
@@ -37,7 +37,7 @@ test: install lint chromium
 	$(VENV)/bin/pytest
 
 strip: install
-	$(PY) -m lstm_lib.nbclean chapters/*.ipynb
+	$(PY) -m lstm_lib.book.nbclean chapters/*.ipynb
 
 clean:
 	rm -rf _build .cache screenshots chapters/figures _vendor

@@ -18,9 +18,9 @@ from typing import Any, NoReturn
 
 import yaml
 
-from lstm_lib import book
-from lstm_lib.config import BACKENDS, METHODS, OPTIMIZERS, TrainConfig
-from lstm_lib.setup import WaveTask
+from lstm_lib.book import runner as book
+from lstm_lib.study.task import WaveTask
+from lstm_lib.training.config import BACKENDS, METHODS, OPTIMIZERS, TrainConfig
 from lstm_lib.validation import DTYPES
 
 PROG = "python -m lstm_lib"
@@ -212,8 +212,8 @@ def task_from_args(args: argparse.Namespace) -> WaveTask:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from lstm_lib.checkpoint import save
-    from lstm_lib.train import TrainingDiverged, train
+    from lstm_lib.training.checkpoint import save
+    from lstm_lib.training.train import TrainingDiverged, train
 
     config = config_from_args(args)
     task = task_from_args(args)
@@ -254,10 +254,11 @@ def generation_rows(generated, truth, prime_length: int) -> list[dict]:
 def _generate(args: argparse.Namespace) -> int:
     import torch
 
-    from lstm_lib.checkpoint import atomic_write, load
-    from lstm_lib.data import sine_waves
-    from lstm_lib.model import generate
-    from lstm_lib.plotting import plot_generation, save_png, use_style
+    from lstm_lib.figures.style import plot_generation, save_png, use_style
+    from lstm_lib.files import atomic_write
+    from lstm_lib.model.data import sine_waves
+    from lstm_lib.model.network import generate
+    from lstm_lib.training.checkpoint import load
 
     for flag, value in (("--steps", args.steps), ("--prime-length", args.prime_length), ("--n-waves", args.n_waves)):
         if value < 1:
@@ -304,7 +305,7 @@ def _generate(args: argparse.Namespace) -> int:
 
 def format_summary(summary: list[dict], columns: tuple[str, ...]) -> str:
     """A plain-text table: per config, the mean over seeds and its 95% interval in brackets."""
-    from lstm_lib.verdicts import summary_rows
+    from lstm_lib.study.verdicts import summary_rows
 
     header = ["config", "seeds", "diverged", *[f"{c} mean [95% interval]" for c in columns]]
     rows = summary_rows(summary, "label", columns, fmt=".4g")
@@ -319,7 +320,7 @@ COMPARE_COLUMNS = ("final_mse", "free_mse", "horizon", "train_seconds")
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from lstm_lib.experiments import DEFAULT_CACHE, compare
+    from lstm_lib.study.experiments import DEFAULT_CACHE, compare
 
     seeds = list(dict.fromkeys(args.seeds))
     for seed in seeds:

@@ -8,7 +8,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from lstm_lib import book
+from lstm_lib.book import runner as book
 
 
 def _chapter(path: Path, body: str) -> None:

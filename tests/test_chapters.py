@@ -12,8 +12,8 @@ import json
 import pytest
 import yaml
 
-from lstm_lib import book
-from lstm_lib.chapter import RULES, check_parameters
+from lstm_lib.book import runner as book
+from lstm_lib.book.chapter import RULES, check_parameters
 
 CHAPTERS = book.chapters()
 

@@ -17,7 +17,7 @@ import pytest
 import torch
 
 from lstm_lib import cli, load, sine_waves
-from lstm_lib.config import TrainConfig
+from lstm_lib.training.config import TrainConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ["--iterations", "3", "--n-hidden", "4", "--n-train", "2", "--length", "12", "--quiet"]

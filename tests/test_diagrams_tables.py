@@ -5,8 +5,8 @@ import pytest
 import torch
 
 from lstm_lib import GATES, Spec
-from lstm_lib.diagrams import gate_trace_figure, layout_segments, modes_figure, packed_layout_figure
-from lstm_lib.tables import html_table
+from lstm_lib.figures.diagrams import gate_trace_figure, layout_segments, modes_figure, packed_layout_figure
+from lstm_lib.figures.tables import html_table
 
 
 @pytest.mark.parametrize("spec", [Spec(1, 51, 1), Spec(3, 4, 2)])
@@ -47,8 +47,8 @@ def test_html_table_formats_and_escapes():
 def test_plot_port_run_draws_the_three_measures_per_step():
     import matplotlib.pyplot as plt
 
-    from lstm_lib.diagrams import plot_port_run
-    from lstm_lib.port import PortRun, PortSettings
+    from lstm_lib.figures.diagrams import plot_port_run
+    from lstm_lib.study.port import PortRun, PortSettings
 
     run = PortRun(PortSettings(), train_loss=[0.5, 1e-3], test_loss=[1e-3, 1e-4], free_mse=[0.8, 0.2], seconds=[1, 2])
     fig, ax = plt.subplots()

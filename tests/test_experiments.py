@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import math
+import shutil
 import warnings
 
 import pytest
 import torch
 
-from lstm_lib import TrainConfig, sine_waves, train
-from lstm_lib import experiments as ex
-from lstm_lib.experiments import EvalSpec, Run, Table, compare
-from lstm_lib.stats import mean_interval
+from lstm_lib import TrainConfig, sine_waves, sources, train
+from lstm_lib.study import experiments as ex
+from lstm_lib.study.experiments import EvalSettings, Run, Table, compare
+from lstm_lib.study.statistics import mean_interval
 
 DATA = sine_waves(3, 30, 4.0, seed=1)
 EVAL = sine_waves(2, 30, 4.0, seed=2)
-SPEC = EvalSpec(prime_length=20, horizon=8)
+SPEC = EvalSettings(prime_length=20, horizon=8)
 TINY = TrainConfig(iterations=20, n_hidden=8)
 CONFIGS = [TINY, TINY.replace(method="weighted", weight_rate=0.95)]
 SEEDS = [3, 4]
@@ -32,21 +33,21 @@ def fixed_source_hash(monkeypatch):
 def count_runs(monkeypatch):
     """Count the trainings compare() starts (in-process only)."""
     calls = []
-    real = ex.run_one
+    real = ex.train_and_evaluate
 
     def counting(config, *args, **kwargs):
         calls.append(config)
         return real(config, *args, **kwargs)
 
-    monkeypatch.setattr(ex, "run_one", counting)
+    monkeypatch.setattr(ex, "train_and_evaluate", counting)
     return calls
 
 
 def forbid_runs(monkeypatch):
     def fail(*args, **kwargs):
-        raise AssertionError("run_one called: the cache was missed")
+        raise AssertionError("train_and_evaluate called: the cache was missed")
 
-    monkeypatch.setattr(ex, "run_one", fail)
+    monkeypatch.setattr(ex, "train_and_evaluate", fail)
 
 
 def same_rows(a: list[dict], b: list[dict], ignore=("train_seconds",)) -> None:
@@ -106,7 +107,7 @@ def test_changing_a_parameter_retrains_only_what_it_affects(tmp_path, count_runs
     compare(CONFIGS, SEEDS, DATA * 0.5, EVAL, SPEC, workers=1, cache_dir=tmp_path, progress=False)  # new data
     assert len(count_runs) == 4
     count_runs.clear()
-    compare(CONFIGS, SEEDS, DATA, EVAL, EvalSpec(20, 5), workers=1, cache_dir=tmp_path, progress=False)
+    compare(CONFIGS, SEEDS, DATA, EVAL, EvalSettings(20, 5), workers=1, cache_dir=tmp_path, progress=False)
     assert len(count_runs) == 4
 
 
@@ -117,16 +118,17 @@ def test_library_change_retrains(tmp_path, count_runs, monkeypatch):
     assert len(count_runs) == 2
 
 
-def test_source_hash_tracks_model_code_not_presentation(tmp_path, monkeypatch):
-    for src in ex.PACKAGE.glob("*.py"):  # a private copy: the real package is being edited by others
-        (tmp_path / src.name).write_bytes(src.read_bytes())
-    monkeypatch.setattr(ex, "PACKAGE", tmp_path)
+def test_source_hash_tracks_training_code_not_cli_or_book(tmp_path, monkeypatch):
+    package = tmp_path / "lstm_lib"  # a private copy: the real package is being edited by others
+    shutil.copytree(sources.PACKAGE, package, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(sources, "PACKAGE", package)
     before = REAL_SOURCE_HASH()
     assert len(before) == 64 and before == REAL_SOURCE_HASH()
-    with open(tmp_path / "nbclean.py", "a") as fh:
-        fh.write("# presentation only\n")
-    assert REAL_SOURCE_HASH() == before
-    with open(tmp_path / "cell.py", "a") as fh:
+    for untouched in ("cli.py", "book/runner.py", "book/nbclean.py", "study/verdicts.py", "figures/style.py"):
+        with open(package / untouched, "a") as fh:
+            fh.write("# cannot change a trained result\n")
+        assert REAL_SOURCE_HASH() == before, untouched
+    with open(package / "model" / "cell.py", "a") as fh:
         fh.write("# the kernel changed\n")
     assert REAL_SOURCE_HASH() != before
 
@@ -207,7 +209,7 @@ def test_compare_rejects_bad_arguments(tmp_path):
     with pytest.raises(ValueError, match="eval_data"):
         compare([TINY], [1], DATA, sine_waves(2, 10, 4.0), SPEC, cache_dir=None)
     with pytest.raises(ValueError, match="prime_length"):
-        EvalSpec(1, 5)
+        EvalSettings(1, 5)
 
 
 # ---------------------------------------------------------------- summary

@@ -4,8 +4,8 @@ import pytest
 import torch
 
 from lstm_lib import Spec, init_params, sine_waves, squared_error
-from lstm_lib.cell import lstm
-from lstm_lib.gradients import per_step_grad_norm
+from lstm_lib.model.cell import lstm
+from lstm_lib.model.gradients import per_step_grad_norm
 
 
 def _direct(W: torch.Tensor, spec: Spec, x: torch.Tensor, y: torch.Tensor, t: int) -> float:

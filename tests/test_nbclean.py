@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from lstm_lib import nbclean
+from lstm_lib.book import nbclean
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -127,7 +127,11 @@ def test_is_clean_and_main_in_place(tmp_path):
 def test_stdin_filter_as_git_runs_it():
     raw = json.dumps(executed_notebook())
     proc = subprocess.run(
-        [sys.executable, "-m", "lstm_lib.nbclean", "--stdin"], input=raw, capture_output=True, text=True, check=True
+        [sys.executable, "-m", "lstm_lib.book.nbclean", "--stdin"],
+        input=raw,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert proc.stdout == nbclean.dumps(nbclean.clean(executed_notebook()))
 

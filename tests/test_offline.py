@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from lstm_lib import book
+from lstm_lib.book import runner as book
 
 ROOT = Path(__file__).resolve().parent.parent
 

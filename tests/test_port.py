@@ -1,4 +1,4 @@
-"""lstm_lib.port: upstream's model, data recipe, seeding, run and cache, against independent references."""
+"""lstm_lib.study.port: upstream's model, data recipe, seeding, run and cache, against independent references."""
 
 import math
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from lstm_lib import port
+from lstm_lib.study import port
 
 
 def test_data_matches_the_numpy_recipe():

@@ -24,7 +24,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from lstm_lib import book, load
+from lstm_lib import load
+from lstm_lib.book import runner as book
 
 pytestmark = pytest.mark.book
 
@@ -41,8 +42,8 @@ TINY_NOTEBOOK = [
         "import matplotlib.pyplot as plt\n"
         "from myst_nb import glue\n"
         "from lstm_lib import TrainConfig, save, train\n"
-        "from lstm_lib.plotting import save as save_figure, use_style\n"
-        "from lstm_lib.setup import WaveTask\n"
+        "from lstm_lib.figures.style import save as save_figure, use_style\n"
+        "from lstm_lib.study.task import WaveTask\n"
         "use_style()\n"
         "task = WaveTask(n_train=3, length=30)\n"
         "config = TrainConfig(iterations=iterations, n_hidden=6, seed=seed, method='denoising')\n"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from lstm_lib.config import TrainConfig
-from lstm_lib.setup import optimizer_configs
+from lstm_lib.study.task import optimizer_configs
+from lstm_lib.training.config import TrainConfig
 
 
 @pytest.mark.parametrize(

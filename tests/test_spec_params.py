@@ -9,7 +9,7 @@ import torch
 from conftest import torch_modules
 
 from lstm_lib import GATES, Params, Spec, init_params
-from lstm_lib.params import FORGET_BIAS
+from lstm_lib.model.params import FORGET_BIAS
 
 SHAPES = [(1, 51, 1), (3, 7, 2), (1, 1, 1), (5, 16, 5)]
 

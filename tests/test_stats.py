@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 import torch
 
-from lstm_lib import stats
-from lstm_lib.stats import mean_interval
+from lstm_lib.study import statistics as stats
+from lstm_lib.study.statistics import mean_interval
 
 # Monte-Carlo tolerance on a CDF value estimated from RESAMPLES draws: sqrt(0.025 * 0.975 / 10_000)
 # is 0.0016, so 0.008 is five standard errors.

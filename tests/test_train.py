@@ -13,8 +13,8 @@ from lstm_lib import SGD, Spec, TrainConfig, TrainingDiverged, init_params, sine
 
 torch.set_num_threads(1)
 
-# ``lstm_lib.train`` is the function (re-exported by the package); the module is reached by name.
-train_module = importlib.import_module("lstm_lib.train")
+# ``lstm_lib.training.train`` is the function (re-exported by the package); the module is reached by name.
+train_module = importlib.import_module("lstm_lib.training.train")
 
 SMALL = {"iterations": 200, "lr": 0.05, "n_hidden": 16}
 

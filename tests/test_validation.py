@@ -9,7 +9,7 @@ import torch
 
 from lstm_lib import TrainConfig, sine_waves, train
 
-train_module = importlib.import_module("lstm_lib.train")
+train_module = importlib.import_module("lstm_lib.training.train")
 
 NAN, INF = float("nan"), float("inf")
 BAD_FIELDS = [

@@ -1,16 +1,16 @@
-"""lstm_lib.verdicts and lstm_lib.analysis."""
+"""lstm_lib.study.verdicts and lstm_lib.analysis."""
 
 import math
 
 import pytest
 import torch
 
-from lstm_lib import verdicts
-from lstm_lib.analysis import curve_band, evaluate_weights
-from lstm_lib.config import TrainConfig
-from lstm_lib.data import sine_waves
-from lstm_lib.evaluate import evaluate
-from lstm_lib.train import train
+from lstm_lib.model.data import sine_waves
+from lstm_lib.study import verdicts
+from lstm_lib.study.analysis import curve_band, evaluate_weights
+from lstm_lib.training.config import TrainConfig
+from lstm_lib.training.evaluate import evaluate
+from lstm_lib.training.train import train
 
 
 def test_better_by_non_overlapping_intervals():

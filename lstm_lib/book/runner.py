@@ -14,7 +14,9 @@ from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
+from lstm_lib import sources
+
+ROOT = Path(__file__).resolve().parents[2]
 PROFILES = ("quick", "full")
 
 
@@ -60,14 +62,20 @@ STAMP_KEY = "lstm_lib_stamp"
 
 
 def stamp(path: Path, parameters: dict) -> str:
-    """Hash of what a chapter's outputs depend on: its source cells, its parameters and lstm_lib's code."""
-    from lstm_lib import nbclean
+    """Hash of what a chapter's outputs depend on: its cells, its parameters and the lstm_lib code it reaches."""
+    from lstm_lib.book import nbclean
 
-    digest = hashlib.sha256(nbclean.dumps(nbclean.clean(json.loads(path.read_text(encoding="utf-8")))).encode())
+    nb = nbclean.clean(json.loads(path.read_text(encoding="utf-8")))
+    digest = hashlib.sha256(nbclean.dumps(nb).encode())
     digest.update(json.dumps(parameters, sort_keys=True).encode())
-    for module in sorted((root_pkg := Path(__file__).resolve().parent).glob("*.py")):
-        digest.update(module.relative_to(root_pkg).as_posix().encode() + module.read_bytes())
+    code = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
+    digest.update(sources.code_hash(sources.imported_modules(_python_only(code))).encode())
     return digest.hexdigest()
+
+
+def _python_only(code: str) -> str:
+    """Notebook code without IPython's magics and shell escapes, so ``ast`` can parse it."""
+    return "\n".join(line for line in code.splitlines() if not line.lstrip().startswith(("%", "!")))
 
 
 def _executed_stamp(path: Path) -> str | None:

@@ -8,11 +8,11 @@ from typing import Any
 
 import torch
 
+from lstm_lib.model.network import BACKENDS
 from lstm_lib.validation import check_choice, check_dtype, check_float, check_int, check_seed
 
 METHODS = ("plain", "weighted", "denoising", "weighted+denoising")
 OPTIMIZERS = ("adagrad", "sgd", "lbfgs")
-BACKENDS = ("fused", "scan")
 """``fused``: PyTorch's LSTM kernel on views of ``W`` (fast); ``scan``: the article's kernel in a scan loop."""
 
 

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import torch
 
-from lstm_lib.model import generate, predict
-from lstm_lib.train import TrainResult
+from lstm_lib.model.network import generate, predict
+from lstm_lib.training.train import TrainResult
 from lstm_lib.validation import check_float, check_int, check_sequences
 
 

@@ -6,10 +6,10 @@ from collections.abc import Sequence
 
 import torch
 
-from lstm_lib.config import TrainConfig
-from lstm_lib.evaluate import Evaluation, evaluate
-from lstm_lib.spec import Spec
-from lstm_lib.train import TrainResult
+from lstm_lib.model.spec import Spec
+from lstm_lib.training.config import TrainConfig
+from lstm_lib.training.evaluate import Evaluation, evaluate
+from lstm_lib.training.train import TrainResult
 
 
 def curve_band(curves: Sequence[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:

@@ -1,7 +1,7 @@
 """Strip a notebook down to its source: no outputs, counts, papermill traces or injected cells.
 
 Used as a git clean filter (the Makefile installs it), so executing chapters in place with
-papermill never makes ``git status`` dirty, and as ``python -m lstm_lib.nbclean FILE...``.
+papermill never makes ``git status`` dirty, and as ``python -m lstm_lib.book.nbclean FILE...``.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ def is_clean(path: str | Path) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m lstm_lib.nbclean", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m lstm_lib.book.nbclean", description=__doc__)
     parser.add_argument("files", nargs="*", help="notebooks to clean in place")
     parser.add_argument("--stdin", action="store_true", help="filter stdin to stdout (git clean filter)")
     args = parser.parse_args(argv)

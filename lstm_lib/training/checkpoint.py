@@ -3,31 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import torch
 
-from lstm_lib.config import TrainConfig
-from lstm_lib.spec import Spec
-from lstm_lib.train import TrainResult
+from lstm_lib.files import atomic_write
+from lstm_lib.model.spec import Spec
+from lstm_lib.training.config import TrainConfig
+from lstm_lib.training.train import TrainResult
 
 FORMAT = "lstm_lib-checkpoint-1"
-
-
-def atomic_write(path: str | Path, write) -> None:
-    """Call ``write(tmp_path)`` and move the file into place only if it succeeded: no half-written file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def save(result: TrainResult, path: str | Path) -> None:

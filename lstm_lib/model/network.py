@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import torch
 
-from lstm_lib.cell import lstm
-from lstm_lib.config import BACKENDS
-from lstm_lib.fused import lstm_layer
-from lstm_lib.scan import scan
-from lstm_lib.spec import GATES, Spec
+from lstm_lib.model.cell import lstm
+from lstm_lib.model.fused import lstm_layer
+from lstm_lib.model.scan import scan
+from lstm_lib.model.spec import GATES, Spec
 from lstm_lib.validation import check_choice, check_int, check_sequences
+
+BACKENDS = ("fused", "scan")
+"""``fused``: PyTorch's LSTM kernel on views of ``W``; ``scan``: the article's kernel looped by ``scan``."""
 
 
 def initial_state(spec: Spec, batch: int, like: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:

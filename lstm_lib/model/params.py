@@ -6,7 +6,7 @@ import math
 
 import torch
 
-from lstm_lib.spec import Spec
+from lstm_lib.model.spec import Spec
 from lstm_lib.validation import check_dtype, check_seed
 
 FORGET_BIAS = 1.0

@@ -9,7 +9,7 @@ import matplotlib
 matplotlib.use("Agg")  # headless: papermill and CI have no display
 import matplotlib.pyplot as plt  # noqa: E402
 
-from lstm_lib.checkpoint import atomic_write  # noqa: E402
+from lstm_lib.files import atomic_write  # noqa: E402
 
 FIGURES = Path("figures")
 """Figures go under ``figures/`` next to the executing notebook (git-ignored, rebuilt every run)."""

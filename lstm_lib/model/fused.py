@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 from torch.func import functional_call
 
-from lstm_lib.spec import Spec
+from lstm_lib.model.spec import Spec
 
 _MODULES: dict[tuple[int, int, torch.dtype, str], torch.nn.LSTM] = {}
 

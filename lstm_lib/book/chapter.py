@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from lstm_lib.config import METHODS, OPTIMIZERS
+from lstm_lib.training.config import METHODS, OPTIMIZERS
 from lstm_lib.validation import check_choice, check_float, check_int, check_seed
 
 

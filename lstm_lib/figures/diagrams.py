@@ -11,8 +11,8 @@ from typing import NamedTuple
 import matplotlib.pyplot as plt
 import torch
 
-from lstm_lib.plotting import COLORS
-from lstm_lib.spec import GATES, Spec
+from lstm_lib.figures.style import COLORS
+from lstm_lib.model.spec import GATES, Spec
 
 GATE_COLORS = {"input": "#4c72b0", "forget": "#dd8452", "cell": "#55a868", "output": "#c44e52", None: "#8c8c8c"}
 BLOCK_LABELS = {

@@ -9,13 +9,13 @@ from dataclasses import dataclass, field
 import torch
 from tqdm.auto import tqdm
 
-from lstm_lib.config import TrainConfig
-from lstm_lib.data import add_noise
-from lstm_lib.loss import decay_weights, squared_error
-from lstm_lib.model import predict
-from lstm_lib.optim import SGD, Adagrad
-from lstm_lib.params import init_params
-from lstm_lib.spec import Spec
+from lstm_lib.model.data import add_noise
+from lstm_lib.model.loss import decay_weights, squared_error
+from lstm_lib.model.network import predict
+from lstm_lib.model.params import init_params
+from lstm_lib.model.spec import Spec
+from lstm_lib.training.config import TrainConfig
+from lstm_lib.training.optimizers import SGD, Adagrad
 from lstm_lib.validation import check_sequences
 
 BLOWUP_FACTOR = 1e6

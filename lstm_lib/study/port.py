@@ -22,8 +22,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from lstm_lib.checkpoint import atomic_write
-from lstm_lib.data import sine_waves
+from lstm_lib.files import atomic_write
+from lstm_lib.model.data import sine_waves
 from lstm_lib.validation import check_choice, check_float, check_int, check_seed
 
 HIDDEN = 51

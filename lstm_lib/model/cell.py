@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from lstm_lib.spec import Spec
+from lstm_lib.model.spec import Spec
 
 
 def lstm(

@@ -5,7 +5,7 @@ for the mean over seeds (:func:`lstm_lib.stats.mean_interval`) lies entirely on 
 of B's, **does not hold** when B's lies entirely on the better side of A's, and is
 **inconclusive** when the intervals overlap. Non-overlap of two 95% intervals is a strict test:
 an "inconclusive" can hide a real but small difference. With 5-10 seeds the bootstrap intervals
-run a little narrow (see :mod:`lstm_lib.stats`), so a "holds" is less conservative than it looks.
+run a little narrow (see :mod:`lstm_lib.study.statistics`), so a "holds" is less conservative than it looks.
 Diverged runs (non-finite values) are dropped before the intervals; a side whose every run
 diverged loses to one that has finite runs.
 """
@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
-from lstm_lib.stats import mean_interval
+from lstm_lib.study.statistics import mean_interval
 
 HOLDS = "holds"
 FAILS = "does not hold"

@@ -13,11 +13,11 @@ from collections.abc import Callable
 
 import torch
 
-from lstm_lib.data import sine_waves
-from lstm_lib.loss import squared_error
-from lstm_lib.model import predict
-from lstm_lib.params import init_params
-from lstm_lib.spec import Spec
+from lstm_lib.model.data import sine_waves
+from lstm_lib.model.loss import squared_error
+from lstm_lib.model.network import predict
+from lstm_lib.model.params import init_params
+from lstm_lib.model.spec import Spec
 from lstm_lib.validation import check_int
 
 

@@ -1,8 +1,9 @@
 """Multi-seed experiments: one function runs configs over seeds, in parallel, cached on disk.
 
 The cache key covers the config, the training and evaluation data, the evaluation settings and
-a hash of lstm_lib's source, so a rebuild with nothing changed trains nothing and any change to
-the library or a parameter retrains what it affects. Entries are written atomically and
+a hash of the lstm_lib code that training and evaluation reach (:mod:`lstm_lib.sources`), so a
+rebuild with nothing changed trains nothing, and a change to that code or to a parameter retrains
+what it affects. Entries are written atomically and
 verified on reading; a corrupted or partial entry is recomputed, never trusted.
 """
 
@@ -20,60 +21,15 @@ from pathlib import Path
 import torch
 from tqdm.auto import tqdm
 
-from lstm_lib.checkpoint import atomic_write
-from lstm_lib.config import TrainConfig
-from lstm_lib.evaluate import evaluate
-from lstm_lib.stats import mean_interval
-from lstm_lib.train import TrainingDiverged, train
-from lstm_lib.validation import check_float, check_int, check_sequences
+from lstm_lib import sources
+from lstm_lib.files import atomic_write
+from lstm_lib.study.statistics import mean_interval
+from lstm_lib.training import trial
+from lstm_lib.training.config import TrainConfig
+from lstm_lib.training.trial import EvalSettings, Run, train_and_evaluate
+from lstm_lib.validation import check_int, check_sequences
 
-PACKAGE = Path(__file__).resolve().parent
-DEFAULT_CACHE = Path(os.environ.get("LSTM_LIB_CACHE", PACKAGE.parent / ".cache" / "experiments"))
-PRESENTATION_MODULES = {
-    "plotting.py",
-    "cli.py",
-    "book.py",
-    "nbclean.py",
-    "bench.py",
-    "__main__.py",
-    "tables.py",
-    "diagrams.py",
-    "gradients.py",
-    "analysis.py",
-    "stats.py",
-    "verdicts.py",
-    "chapter.py",
-}
-"""Modules that cannot change a trained result: editing them does not invalidate the cache.
-
-Nothing on :func:`run_one`'s path (``train``, ``evaluate`` and what they import) imports them;
-``stats`` only summarises cached rows afterwards (:meth:`Table.summary`); ``chapter`` checks and
-glues a notebook's parameters.
-"""
-
-
-@dataclass(frozen=True)
-class EvalSpec:
-    """Free-running evaluation settings: prime on ``prime_length`` steps, generate ``horizon``."""
-
-    prime_length: int
-    horizon: int
-    threshold: float = 0.1
-
-    def __post_init__(self) -> None:
-        check_int("prime_length", self.prime_length, 2)
-        check_int("horizon", self.horizon, 1)
-        check_float("threshold", self.threshold, low=0, low_open=True)
-
-
-@dataclass
-class Run:
-    """One config and seed: its table row and its loss curve."""
-
-    row: dict
-    history: torch.Tensor
-    seconds: torch.Tensor
-    W: torch.Tensor | None
+DEFAULT_CACHE = Path(os.environ.get("LSTM_LIB_CACHE", sources.PACKAGE.parent / ".cache" / "experiments"))
 
 
 @dataclass
@@ -94,7 +50,7 @@ class Table:
         return [row[name] for row in self.rows]
 
     def summary(self, by: str = "label", columns: tuple[str, ...] = ()) -> list[dict]:
-        """Per group: mean and 95% interval (see :mod:`lstm_lib.stats`) of each column, over seeds."""
+        """Per group: mean and 95% interval (see :mod:`lstm_lib.study.statistics`) of each column, over seeds."""
         columns = columns or ("final_mse", "free_mse", "horizon", "train_seconds")
         groups: dict[object, list[dict]] = {}
         for row in self.rows:
@@ -111,13 +67,8 @@ class Table:
 
 
 def source_hash() -> str:
-    """Hash of every lstm_lib module that can change a trained result."""
-    digest = hashlib.sha256()
-    for path in sorted(PACKAGE.glob("*.py")):
-        if path.name not in PRESENTATION_MODULES:
-            digest.update(path.name.encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
+    """Hash of the lstm_lib code that a trained and evaluated run reaches (see :mod:`lstm_lib.sources`)."""
+    return sources.code_hash([trial.__name__])
 
 
 def tensor_hash(t: torch.Tensor) -> str:
@@ -125,61 +76,12 @@ def tensor_hash(t: torch.Tensor) -> str:
     return hashlib.sha256(str((t.dtype, tuple(t.shape))).encode() + t.numpy().tobytes()).hexdigest()
 
 
-def cache_key(config: TrainConfig, data_hash: str, eval_hash: str, spec: EvalSpec) -> str:
+def cache_key(config: TrainConfig, data_hash: str, eval_hash: str, spec: EvalSettings) -> str:
     blob = json.dumps(
         {"config": config.to_dict(), "data": data_hash, "eval": eval_hash, "spec": spec.__dict__, "src": source_hash()},
         sort_keys=True,
     )
     return hashlib.sha256(blob.encode()).hexdigest()
-
-
-def run_one(config: TrainConfig, data: torch.Tensor, eval_data: torch.Tensor, spec: EvalSpec) -> Run:
-    """Train and evaluate one config on one thread (results do not depend on the worker count)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    base = {
-        "label": config.label(),
-        "method": config.method,
-        "optimizer": config.optimizer,
-        "seed": config.seed,
-        "lr": config.lr,
-        "noise_std": config.noise_std,
-        "weight_rate": config.weight_rate,
-        "iterations": config.iterations,
-    }
-    try:
-        result = train(config, data, progress=False)
-    except TrainingDiverged as exc:
-        nan = float("nan")
-        row = {
-            **base,
-            "diverged": True,
-            "diverged_at": exc.iteration,
-            "final_loss": nan,
-            "final_mse": nan,
-            "free_mse": nan,
-            "teacher_mse": nan,
-            "horizon": nan,
-            "train_seconds": nan,
-            "evaluations": 0,
-        }
-        return Run(row, torch.empty(0, dtype=torch.float64), torch.empty(0, dtype=torch.float64), None)
-    finally:
-        torch.set_num_threads(threads)
-    ev = evaluate(result, eval_data, spec.prime_length, spec.horizon, spec.threshold)
-    row = {
-        **base,
-        "diverged": False,
-        "diverged_at": -1,
-        "final_loss": result.history[-1].item(),
-        "final_mse": result.final_mse,
-        "free_mse": ev.free_mse,
-        "teacher_mse": ev.teacher_mse,
-        "horizon": ev.prediction_horizon,
-        "train_seconds": result.wall_seconds,
-        "evaluations": result.evaluations,
-    }
-    return Run(row, result.history, result.seconds, result.W)
 
 
 def _store(path: Path, key: str, run: Run) -> None:
@@ -217,7 +119,7 @@ def compare(
     seeds: list[int],
     data: torch.Tensor,
     eval_data: torch.Tensor,
-    spec: EvalSpec,
+    spec: EvalSettings,
     workers: int | None = None,
     cache_dir: str | Path | None = DEFAULT_CACHE,
     progress: bool = False,
@@ -253,11 +155,11 @@ def compare(
         with ProcessPoolExecutor(
             min(workers, len(todo)), mp_context=get_context("spawn"), initializer=_init_worker
         ) as pool:
-            futures = {i: pool.submit(run_one, jobs[i], data, eval_data, spec) for i in todo}
+            futures = {i: pool.submit(train_and_evaluate, jobs[i], data, eval_data, spec) for i in todo}
             for i, future in futures.items():
                 done(i, future.result())
     else:
         for i in todo:
-            done(i, run_one(jobs[i], data, eval_data, spec))
+            done(i, train_and_evaluate(jobs[i], data, eval_data, spec))
     bar.close()
     return Table([r for r in runs if r is not None])

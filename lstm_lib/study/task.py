@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 import torch
 
-from lstm_lib.config import TrainConfig
-from lstm_lib.data import sine_waves
-from lstm_lib.experiments import EvalSpec
+from lstm_lib.model.data import sine_waves
+from lstm_lib.training.config import TrainConfig
+from lstm_lib.training.trial import EvalSettings
 from lstm_lib.validation import check_float, check_int, check_seed
 
 ARTICLE_ITERATIONS = 1000
@@ -51,8 +51,8 @@ class WaveTask:
         return sine_waves(self.n_test, self.prime_length + self.horizon, self.period, seed=self.seed + 1000)
 
     @property
-    def eval_spec(self) -> EvalSpec:
-        return EvalSpec(self.prime_length, self.horizon, self.threshold)
+    def eval_spec(self) -> EvalSettings:
+        return EvalSettings(self.prime_length, self.horizon, self.threshold)
 
     @property
     def oscillation_steps(self) -> float:

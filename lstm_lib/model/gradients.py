@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import torch
 
-from lstm_lib.config import BACKENDS
-from lstm_lib.model import predict
-from lstm_lib.spec import Spec
+from lstm_lib.model.network import BACKENDS, predict
+from lstm_lib.model.spec import Spec
 from lstm_lib.validation import check_choice, check_sequences
 
 

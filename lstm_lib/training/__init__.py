@@ -1,0 +1,1 @@
+"""Training: configurations, optimisers, the training loop, free-running evaluation and checkpoints."""
