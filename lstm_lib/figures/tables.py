@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import math
 from collections.abc import Callable, Mapping, Sequence
 
 from IPython.display import HTML
@@ -16,9 +17,29 @@ SUMMARY_COLUMNS = {
     "final_mse": "final training MSE",
     "free_mse": "free-running MSE",
     "horizon": "horizon (steps)",
-    "train_seconds": "training seconds",
+    "gflop": "GFLOP per run",
+    "train_seconds": "seconds per run",
 }
-"""Headers of the chapters' per-method tables (rows from :func:`lstm_lib.verdicts.summary_rows`)."""
+"""Headers of the chapters' per-method tables (rows from :func:`summary_rows`). Errors are geometric means."""
+
+
+def summary_rows(
+    summary: Sequence[Mapping], by: str, columns: Sequence[str], fmt: str = ".3g"
+) -> list[dict[str, object]]:
+    """Rows of :meth:`lstm_lib.study.experiments.Table.summary` as text ``mean [low, high]`` per column."""
+    out = []
+    for entry in summary:
+        row: dict[str, object] = {by: str(entry[by]), "seeds": entry["seeds"], "diverged": entry["diverged"]}
+        for col in columns:
+            mean, low, high = entry[col], entry[f"{col}_low"], entry[f"{col}_high"]
+            if not math.isfinite(mean):
+                row[col] = "n/a"
+            elif math.isfinite(low) and low != high:
+                row[col] = f"{mean:{fmt}} [{low:{fmt}}, {high:{fmt}}]"
+            else:
+                row[col] = f"{mean:{fmt}}"
+        out.append(row)
+    return out
 
 
 def _cell(value: object, fmt: Format | None) -> str:
@@ -56,3 +77,9 @@ def html_table(
             cells.append(f'<td style="text-align:{align}">{_cell(row[key], formats.get(key))}</td>')
         body.append("<tr>" + "".join(cells) + "</tr>")
     return HTML(f'<table class="table"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>')
+
+
+def summary_table(summary: Sequence[Mapping], by: str, columns: Sequence[str], by_header: str = "method") -> HTML:
+    """:func:`summary_rows` as an HTML table, headed by :data:`SUMMARY_COLUMNS`."""
+    headers = {by: by_header, "seeds": "seeds", "diverged": "diverged"} | {c: SUMMARY_COLUMNS[c] for c in columns}
+    return html_table(summary_rows(summary, by, columns), headers)

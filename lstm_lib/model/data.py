@@ -53,3 +53,29 @@ def add_noise(x: torch.Tensor, std: float, generator: torch.Generator | None = N
         return x.clone()
     noise = torch.randn(x.shape, generator=generator, dtype=x.dtype, device=x.device)
     return x + std * noise
+
+
+def band_parameters(n: int, period: float, spread: float, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(periods, phases)`` of ``n`` waves: time scales uniform in ``period * [1 - spread, 1 + spread]``,
+    phases uniform in ``[0, 2*pi)``, both continuous (so two seeds never draw the same wave)."""
+    check_int("n", n, 1)
+    check_float("period", period, low=0, low_open=True)
+    check_float("spread", spread, low=0, high=1, high_open=True)
+    check_seed("seed", seed)
+    gen = torch.Generator().manual_seed(seed)
+    u = torch.rand(n, 2, generator=gen, dtype=torch.float64)
+    return period * (1 + spread * (2 * u[:, 0] - 1)), 2 * math.pi * u[:, 1]
+
+
+def wave_band(n: int, length: int, period: float, spread: float, seed: int, start: int = 0) -> torch.Tensor:
+    """``n`` waves ``sin(t / T_k + phi_k)`` with ``(T_k, phi_k)`` from :func:`band_parameters`.
+
+    A band of time scales (``spread`` > 0) lets held-out waves have other frequencies than the
+    training waves yet stay inside the trained band. As in :func:`sine_waves`, ``period`` is the
+    time scale ``T``: one oscillation takes ``2*pi*T`` steps. Returns float64, shape (n, length, 1).
+    """
+    check_int("length", length, 1)
+    check_int("start", start, 0)
+    periods, phases = band_parameters(n, period, spread, seed)
+    t = torch.arange(start, start + length, dtype=torch.float64)
+    return torch.sin(t[None, :] / periods[:, None] + phases[:, None]).unsqueeze(-1)

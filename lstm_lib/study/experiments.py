@@ -9,8 +9,10 @@ verified on reading; a corrupted or partial entry is recomputed, never trusted.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
+import math
 import os
 import warnings
 from concurrent.futures import ProcessPoolExecutor
@@ -23,13 +25,38 @@ from tqdm.auto import tqdm
 
 from lstm_lib import sources
 from lstm_lib.files import atomic_write
-from lstm_lib.study.statistics import mean_interval
+from lstm_lib.model.spec import Spec
+from lstm_lib.study.statistics import geometric_interval, mean_interval
+from lstm_lib.study.task import WaveTask
 from lstm_lib.training import trial
 from lstm_lib.training.config import TrainConfig
 from lstm_lib.training.trial import EvalSettings, Run, train_and_evaluate
 from lstm_lib.validation import check_int, check_sequences
 
+ERROR_COLUMNS = ("final_mse", "free_mse", "teacher_mse", "final_loss")
+"""Columns summarised by their geometric mean: errors span decades from seed to seed."""
+
 DEFAULT_CACHE = Path(os.environ.get("LSTM_LIB_CACHE", sources.PACKAGE.parent / ".cache" / "experiments"))
+
+
+@dataclass(frozen=True)
+class FixedTask:
+    """Given training and held-out data, the same for every seed (the seed then varies only the weights)."""
+
+    train: torch.Tensor
+    test: torch.Tensor
+    evaluation: EvalSettings
+
+    def __post_init__(self) -> None:
+        check_sequences("train", self.train)
+        longest = max(self.evaluation.prime_lengths) + self.evaluation.horizon
+        check_sequences("test", self.test, n_in=self.train.shape[2], min_length=longest)
+
+    def train_data(self, seed: int) -> torch.Tensor:
+        return self.train
+
+    def test_data(self) -> torch.Tensor:
+        return self.test
 
 
 @dataclass
@@ -47,23 +74,48 @@ class Table:
         return Table([r for r in self.runs if all(r.row.get(k) == v for k, v in match.items())])
 
     def column(self, name: str) -> list:
-        return [row[name] for row in self.rows]
+        """A column over the rows; a diverged run gives NaN (so verdicts can count it)."""
+        return [math.nan if row["diverged"] and name in METRICS else row[name] for row in self.rows]
+
+    def median_run(self, column: str = "free_mse") -> Run:
+        """The finished run whose ``column`` is the median over seeds (the lower middle one for an even count)."""
+        done = sorted((r for r in self.runs if not r.row["diverged"]), key=lambda r: r.row[column])
+        if not done:
+            raise ValueError("median_run needs at least one finished run, got none")
+        return done[(len(done) - 1) // 2]
+
+    def groups(self, by: str = "label") -> dict[object, Table]:
+        """The table split by the values of column ``by``, in first-seen order."""
+        out: dict[object, Table] = {}
+        for run in self.runs:
+            out.setdefault(run.row[by], Table()).runs.append(run)
+        return out
 
     def summary(self, by: str = "label", columns: tuple[str, ...] = ()) -> list[dict]:
-        """Per group: mean and 95% interval (see :mod:`lstm_lib.study.statistics`) of each column, over seeds."""
-        columns = columns or ("final_mse", "free_mse", "horizon", "train_seconds")
-        groups: dict[object, list[dict]] = {}
-        for row in self.rows:
-            groups.setdefault(row[by], []).append(row)
+        """Per group: the mean of each column over the finished runs, with its 95% t-interval.
+
+        Errors (:data:`ERROR_COLUMNS`) get the geometric mean and the interval of the mean log;
+        other columns the arithmetic mean (:mod:`lstm_lib.study.statistics`), its interval cut at 0
+        (horizons, seconds and work are never negative; a horizon is also capped at the evaluation's).
+        """
+        columns = columns or ("final_mse", "free_mse", "horizon", "gflop", "train_seconds")
         out = []
-        for key, rows in groups.items():
+        for key, group in self.groups(by).items():
+            rows = group.rows
             entry = {by: key, "seeds": len(rows), "diverged": sum(r["diverged"] for r in rows)}
             for col in columns:
-                vals = [r[col] for r in rows if not r["diverged"]]
-                mean, low, high = mean_interval(vals) if vals else (float("nan"),) * 3
+                vals = [r[col] for r in rows if not r["diverged"] and math.isfinite(r[col])]
+                summarise = geometric_interval if col in ERROR_COLUMNS else mean_interval
+                mean, low, high = summarise(vals) if vals else (math.nan,) * 3
+                if col not in ERROR_COLUMNS and math.isfinite(low):  # every other column is >= 0
+                    low = max(low, 0.0)
                 entry.update({col: mean, f"{col}_low": low, f"{col}_high": high})
             out.append(entry)
         return out
+
+
+METRICS = ("final_loss", "final_mse", "free_mse", "teacher_mse", "horizon", "train_seconds", "gflop")
+"""Columns that a diverged run has no value for."""
 
 
 def source_hash() -> str:
@@ -76,18 +128,28 @@ def tensor_hash(t: torch.Tensor) -> str:
     return hashlib.sha256(str((t.dtype, tuple(t.shape))).encode() + t.numpy().tobytes()).hexdigest()
 
 
-def cache_key(config: TrainConfig, data_hash: str, eval_hash: str, spec: EvalSettings) -> str:
+def cache_key(config: TrainConfig, data_hash: str, eval_hash: str, settings: EvalSettings) -> str:
     blob = json.dumps(
-        {"config": config.to_dict(), "data": data_hash, "eval": eval_hash, "spec": spec.__dict__, "src": source_hash()},
+        {
+            "config": config.to_dict(),
+            "data": data_hash,
+            "eval": eval_hash,
+            "settings": dataclasses.asdict(settings),
+            "src": source_hash(),
+        },
         sort_keys=True,
     )
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
+TENSORS = ("history", "seconds", "W", "wave_mse", "step_error", "train_step_error")
+
+
 def _store(path: Path, key: str, run: Run) -> None:
-    payload = {"key": key, "row": json.dumps(run.row), "history": run.history, "seconds": run.seconds}
-    if run.W is not None:
-        payload["W"] = run.W
+    payload = {"key": key, "row": json.dumps(run.row)}
+    payload |= {name: getattr(run, name) for name in TENSORS if getattr(run, name) is not None}
+    if run.spec is not None:
+        payload["spec"] = json.dumps(dataclasses.asdict(run.spec))
     atomic_write(path, lambda tmp: torch.save(payload, tmp))
 
 
@@ -103,7 +165,8 @@ def _fetch(path: Path, key: str) -> Run | None:
         history, seconds = payload["history"], payload["seconds"]
         if not row["diverged"] and (history.numel() != row["iterations"] or "W" not in payload):
             raise ValueError("incomplete entry")
-        return Run(row, history, seconds, payload.get("W"))
+        spec = Spec(**json.loads(payload["spec"])) if "spec" in payload else None
+        return Run(row, history, seconds, payload.get("W"), spec, *(payload.get(n) for n in TENSORS[3:]))
     except Exception as exc:  # truncated zip, wrong content, anything: never trust it
         warnings.warn(f"cache entry {path.name} is damaged ({exc}); recomputing", stacklevel=3)
         path.unlink(missing_ok=True)
@@ -117,29 +180,30 @@ def _init_worker() -> None:
 def compare(
     configs: list[TrainConfig],
     seeds: list[int],
-    data: torch.Tensor,
-    eval_data: torch.Tensor,
-    spec: EvalSettings,
+    task: WaveTask | FixedTask,
     workers: int | None = None,
     cache_dir: str | Path | None = DEFAULT_CACHE,
     progress: bool = False,
 ) -> Table:
-    """Train every config with every seed (the config's own seed is replaced) and evaluate it.
+    """Train every config on every seed's data (the config's own seed is replaced) and evaluate it.
 
-    Runs in ``workers`` processes (default: the number of cores), one torch thread each.
-    ``cache_dir=None`` disables the cache; ``progress=True`` shows a progress bar (off by default,
-    so executed notebooks stay free of it). Rows keep the order configs x seeds.
+    ``task`` gives each seed's training data (``task.train_data(seed)``), the held-out data and
+    the evaluation settings. Runs in ``workers`` processes (default: the number of cores), one
+    torch thread each. ``cache_dir=None`` disables the cache; ``progress=True`` shows a progress
+    bar (off by default, so executed notebooks stay free of it). Rows keep the order configs x seeds.
     """
     if not configs or not all(isinstance(c, TrainConfig) for c in configs):
         raise ValueError("configs must be a non-empty list of TrainConfig")
     if not seeds:
         raise ValueError("seeds must be a non-empty list of ints")
     workers = (os.cpu_count() or 1) if workers is None else check_int("workers", workers, 1)
-    check_sequences("data", data)
-    check_sequences("eval_data", eval_data, n_in=data.shape[2], min_length=spec.prime_length + spec.horizon)
-    jobs = [c.replace(seed=s) for c in configs for s in seeds]
-    data_hash, eval_hash = tensor_hash(data), tensor_hash(eval_data)
-    keys = [cache_key(job, data_hash, eval_hash, spec) for job in jobs]
+    settings = task.evaluation
+    eval_data = task.test_data()
+    data = {s: task.train_data(s) for s in seeds}
+    jobs = [(c.replace(seed=s), s) for c in configs for s in seeds]
+    eval_hash = tensor_hash(eval_data)
+    data_hash = {s: tensor_hash(d) for s, d in data.items()}
+    keys = [cache_key(job, data_hash[s], eval_hash, settings) for job, s in jobs]
     cache = Path(cache_dir) if cache_dir is not None else None
     runs: list[Run | None] = [_fetch(cache / f"{k}.pt", k) if cache else None for k in keys]
     todo = [i for i, r in enumerate(runs) if r is None]
@@ -151,15 +215,19 @@ def compare(
             _store(cache / f"{keys[i]}.pt", keys[i], run)
         bar.update(1)
 
+    def args(i: int) -> tuple:
+        config, seed = jobs[i]
+        return config, data[seed], eval_data, settings
+
     if workers > 1 and len(todo) > 1:
         with ProcessPoolExecutor(
             min(workers, len(todo)), mp_context=get_context("spawn"), initializer=_init_worker
         ) as pool:
-            futures = {i: pool.submit(train_and_evaluate, jobs[i], data, eval_data, spec) for i in todo}
+            futures = {i: pool.submit(train_and_evaluate, *args(i)) for i in todo}
             for i, future in futures.items():
                 done(i, future.result())
     else:
         for i in todo:
-            done(i, train_and_evaluate(jobs[i], data, eval_data, spec))
+            done(i, train_and_evaluate(*args(i)))
     bar.close()
     return Table([r for r in runs if r is not None])

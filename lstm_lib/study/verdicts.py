@@ -1,51 +1,157 @@
-"""Turning measurements over seeds into verdicts on the article's claims, by one stated rule.
+"""Turning per-seed measurements into verdicts on the article's claims, by one stated rule.
 
-The rule (used everywhere in the book): "A is better than B" **holds** when A's 95% interval
-for the mean over seeds (:func:`lstm_lib.stats.mean_interval`) lies entirely on the better side
-of B's, **does not hold** when B's lies entirely on the better side of A's, and is
-**inconclusive** when the intervals overlap. Non-overlap of two 95% intervals is a strict test:
-an "inconclusive" can hide a real but small difference. With 5-10 seeds the bootstrap intervals
-run a little narrow (see :mod:`lstm_lib.study.statistics`), so a "holds" is less conservative than it looks.
-Diverged runs (non-finite values) are dropped before the intervals; a side whose every run
-diverged loses to one that has finite runs.
+**The rule** (:func:`paired`). Both sides ran on the same seeds (same data, same initial
+weights), so each seed gives one pair. For errors (``log=True``) the effect is the geometric
+mean of the per-seed ratios ``a/b``; its 95% interval is the t-interval of the mean log-ratio
+(:mod:`lstm_lib.study.statistics`), exponentiated. Then:
+
+- the interval excludes "no effect" (1, or 0 with ``log=False``): **holds** if the effect points
+  the claimed way (``a`` better than ``b``), **does not hold** otherwise;
+- else, the interval lies inside ``(1/margin, margin)`` (``(-margin, margin)`` with ``log=False``):
+  **equivalent**, i.e. any effect is smaller than the margin;
+- else **inconclusive**, always reported with the smallest effect these seeds can detect
+  (power 0.8) and the seeds needed to detect a 1.5x effect.
+
+**Diverged runs** (NaN or infinite values) are part of the verdict, not dropped. A pair where
+both sides diverged carries no information and is left out (and counted). A pair where only one
+side diverged counts against that side: its value is replaced by :data:`DIVERGED_FACTOR` times
+the worst finite value of the comparison (on the linear scale, the worst value moved by one
+more span of the values), worse than any run that finished.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
 
-from lstm_lib.study.statistics import mean_interval
+import numpy as np
+
+from lstm_lib.study.statistics import detectable_effect, geometric_interval, mean_interval, seeds_needed, t_interval
+from lstm_lib.validation import check_float
 
 HOLDS = "holds"
 FAILS = "does not hold"
+EQUIVALENT = "equivalent"
 INCONCLUSIVE = "inconclusive"
+OUTCOMES = (HOLDS, FAILS, EQUIVALENT, INCONCLUSIVE)
+
+MARGIN = 1.25
+"""Default equivalence margin: a ratio inside (1/1.25, 1.25) counts as no practical difference."""
+DIVERGED_FACTOR = 10.0
+"""A diverged run scores this many times the worst finite value of its comparison."""
+TARGET_EFFECT = 1.5
+"""The effect (a 1.5x ratio) for which every verdict reports the seeds needed."""
 
 
-def _finite(values: Sequence[float]) -> list[float]:
-    return [float(v) for v in values if v is not None and math.isfinite(float(v))]
+@dataclass(frozen=True)
+class Paired:
+    """A paired comparison of ``a`` against ``b`` over seeds, with its verdict.
+
+    ``effect``, ``low``, ``high``: the geometric-mean ratio a/b and its interval (``log=True``),
+    or the mean difference a - b; ``n``: the pairs used; ``both_diverged``: pairs left out;
+    ``a_diverged``/``b_diverged``: pairs where only that side diverged; ``detectable``: the
+    smallest effect these n pairs detect with power 0.8 (a ratio > 1, or a difference > 0);
+    ``seeds_needed``: pairs needed to detect a :data:`TARGET_EFFECT` ratio (``log=True`` only).
+    """
+
+    verdict: str
+    effect: float
+    low: float
+    high: float
+    n: int
+    log: bool
+    both_diverged: int = 0
+    a_diverged: int = 0
+    b_diverged: int = 0
+    detectable: float = math.nan
+    seeds_needed: int | None = None
+
+    def text(self, fmt: str = ".2g") -> str:
+        """e.g. ``×1.6 [0.5, 6.9], 10 seeds, inconclusive (detects ×2.3; 1.5× needs 41 seeds)``."""
+        sign = "×" if self.log else ""
+        if not math.isfinite(self.effect):
+            return f"no finite pairs ({self.both_diverged} both diverged), {INCONCLUSIVE}"
+        interval = f" [{self.low:{fmt}}, {self.high:{fmt}}]" if math.isfinite(self.low) else ""
+        out = f"{sign}{self.effect:{fmt}}{interval}, {self.n} seeds, {self.verdict}"
+        extras = []
+        if self.a_diverged or self.b_diverged:
+            extras.append(f"diverged: {self.a_diverged} vs {self.b_diverged}")
+        if self.verdict == INCONCLUSIVE and math.isfinite(self.detectable):
+            need = f"; 1.5× needs {self.seeds_needed} seeds" if self.seeds_needed else ""
+            extras.append(f"detects {sign}{self.detectable:.2g}{need}")
+        return out + (f" ({'; '.join(extras)})" if extras else "")
 
 
-def better(a_values: Sequence[float], b_values: Sequence[float], lower_is_better: bool = True) -> str:
-    """The verdict on "A is better than B" from per-seed values (see the module's rule)."""
-    a, b = _finite(a_values), _finite(b_values)
-    if not a and not b:
-        return INCONCLUSIVE
-    if not b:
-        return HOLDS
-    if not a:
-        return FAILS
-    if len(a) < 2 or len(b) < 2:
-        return INCONCLUSIVE
-    _, a_low, a_high = mean_interval(a)
-    _, b_low, b_high = mean_interval(b)
-    if not lower_is_better:
-        a_low, a_high, b_low, b_high = -a_high, -a_low, -b_high, -b_low
-    if a_high < b_low:
-        return HOLDS
-    if b_high < a_low:
-        return FAILS
-    return INCONCLUSIVE
+def _as_floats(name: str, values: Sequence[float]) -> np.ndarray:
+    return np.asarray([math.nan if v is None else float(v) for v in values], dtype=np.float64)
+
+
+def paired(
+    a: Sequence[float],
+    b: Sequence[float],
+    *,
+    lower_is_better: bool = True,
+    log: bool = True,
+    margin: float = MARGIN,
+    level: float = 0.95,
+) -> Paired:
+    """The verdict on "``a`` is better than ``b``" from per-seed values, ``a[i]`` and ``b[i]`` on seed i.
+
+    See the module docstring for the rule. Non-finite values mark diverged runs.
+    """
+    x, y = _as_floats("a", a), _as_floats("b", b)
+    if x.shape != y.shape:
+        raise ValueError(f"a and b must pair up seed by seed: got {x.size} and {y.size} values")
+    if x.size == 0:
+        raise ValueError("a and b must hold at least one pair, got none")
+    check_float("margin", margin, low=0, low_open=True)
+    if log and margin <= 1:
+        raise ValueError(f"margin must be > 1 for a ratio (log=True), got {margin}")
+    fx, fy = np.isfinite(x), np.isfinite(y)
+    if log and ((fx & (x <= 0)).any() or (fy & (y <= 0)).any()):
+        raise ValueError("a and b must be positive with log=True (use log=False for signed values)")
+    both = ~fx & ~fy
+    keep = ~both
+    finite = np.concatenate([x[fx], y[fy]])
+    if finite.size:
+        worst = finite.max() if lower_is_better else finite.min()
+        if log:
+            penalty = worst * DIVERGED_FACTOR if lower_is_better else worst / DIVERGED_FACTOR
+        else:
+            span = max(float(finite.max() - finite.min()), abs(float(worst)), 1.0)
+            penalty = worst + span if lower_is_better else worst - span
+        x = np.where(fx, x, penalty)
+        y = np.where(fy, y, penalty)
+    x, y = x[keep], y[keep]
+    counts = {
+        "both_diverged": int(both.sum()),
+        "a_diverged": int((~fx & fy).sum()),
+        "b_diverged": int((fx & ~fy).sum()),
+    }
+    if x.size == 0:
+        return Paired(INCONCLUSIVE, math.nan, math.nan, math.nan, 0, log, **counts)
+    d = np.log(x) - np.log(y) if log else x - y
+    mean, low, high = t_interval(d, level)
+    sd = float(np.std(d, ddof=1)) if d.size > 1 else math.nan
+    detect = detectable_effect(sd, d.size, level) if d.size > 1 else math.nan
+    need = seeds_needed(math.log(TARGET_EFFECT), sd, level) if log and d.size > 1 and math.isfinite(sd) else None
+    if log:
+        mean, low, high, detect = (math.exp(v) if math.isfinite(v) else v for v in (mean, low, high, detect))
+        null, lo_eq, hi_eq = 1.0, 1 / margin, margin
+    else:
+        null, lo_eq, hi_eq = 0.0, -margin, margin
+    better_side = (high < null) if lower_is_better else (low > null)
+    worse_side = (low > null) if lower_is_better else (high < null)
+    if math.isfinite(low) and better_side:
+        verdict = HOLDS
+    elif math.isfinite(low) and worse_side:
+        verdict = FAILS
+    elif math.isfinite(low) and lo_eq < low and high < hi_eq:
+        verdict = EQUIVALENT
+    else:
+        verdict = INCONCLUSIVE
+    return Paired(verdict, mean, low, high, int(d.size), log, detectable=detect, seeds_needed=need, **counts)
 
 
 KERNEL_TOLERANCE = 1e-10
@@ -75,156 +181,24 @@ def compare_phrase(
 
 
 def combine(verdicts: Sequence[str]) -> str:
-    """All hold -> holds; any fails -> does not hold; otherwise inconclusive."""
+    """All hold -> holds; any fails -> does not hold; all equivalent -> equivalent; otherwise inconclusive."""
     if not verdicts:
         raise ValueError("verdicts must not be empty")
     if all(v == HOLDS for v in verdicts):
         return HOLDS
     if any(v == FAILS for v in verdicts):
         return FAILS
+    if all(v == EQUIVALENT for v in verdicts):
+        return EQUIVALENT
     return INCONCLUSIVE
 
 
-def interval_text(values: Sequence[float], fmt: str = ".3g") -> str:
-    """``mean [low, high]`` over the finite values, with the number of diverged runs if any."""
-    xs = _finite(values)
+def interval_text(values: Sequence[float], fmt: str = ".3g", geometric: bool = False) -> str:
+    """``mean [low, high]`` over the finite values (geometric mean for errors), with diverged runs counted."""
+    xs = [float(v) for v in values if v is not None and math.isfinite(float(v))]
     lost = len(values) - len(xs)
     if not xs:
         return f"all {lost} runs diverged"
-    mean, low, high = mean_interval(xs)
+    mean, low, high = (geometric_interval if geometric else mean_interval)(xs)
     text = f"{mean:{fmt}} [{low:{fmt}}, {high:{fmt}}]" if len(xs) > 1 else f"{mean:{fmt}}"
     return text + (f" ({lost} diverged)" if lost else "")
-
-
-def _col(rows: Sequence[Mapping], name: str) -> list[float]:
-    return [float(r[name]) if not r["diverged"] else math.nan for r in rows]
-
-
-def article_claims(
-    methods: Mapping[str, Sequence[Mapping]],
-    optimizers: Mapping[str, Sequence[Mapping]],
-    sweeps: Mapping[str, Mapping[float, Sequence[Mapping]]],
-    kernel_difference: float,
-    oscillation_steps: float,
-) -> list[dict[str, str]]:
-    """The article's eight claims, each with our measurement and a verdict, from measured rows.
-
-    ``methods``: rows of :meth:`lstm_lib.experiments.Table.rows` per method (``plain``,
-    ``weighted``, ``denoising``, ``weighted+denoising``), all on the same seeds;
-    ``optimizers``: rows per optimiser (``adagrad``, ``sgd``, ``lbfgs``) at an equal number of
-    gradient evaluations; ``sweeps``: for ``denoising`` and ``weighted``, rows per setting tried
-    (noise std, weight rate); ``kernel_difference``: max |packed kernel - torch.nn.LSTM| on the
-    same inputs; ``oscillation_steps``: steps in one period of the waves.
-    """
-    for key in ("plain", "weighted", "denoising"):
-        if key not in methods:
-            raise ValueError(f"methods must hold rows for {key!r}")
-    plain, weighted, denoising = methods["plain"], methods["weighted"], methods["denoising"]
-    out: list[dict[str, str]] = []
-
-    def add(claim: str, measured: str, verdict: str) -> None:
-        out.append({"claim": str(len(out) + 1), "article": claim, "measured": measured, "verdict": verdict})
-
-    add(
-        "The packed-W kernel is a standard LSTM.",
-        f"max |packed kernel - torch.nn.LSTM| = {kernel_difference:.1e} on the same weights and inputs",
-        same_function(kernel_difference),
-    )
-    mse = _col(plain, "final_mse")
-    finite_mse = _finite(mse)
-    add(
-        "Trained on x[:-1] -> x[1:] with a sum of squares, it learns to predict the next value.",
-        f"teacher-forced MSE after training {interval_text(mse)} (a wave's mean square is 0.5)",
-        HOLDS if finite_mse and max(finite_mse) < 0.005 else FAILS,
-    )
-    horizon = _col(plain, "horizon")
-    h = _finite(horizon)
-    mean_h, low_h, _ = mean_interval(h) if len(h) > 1 else (math.nan,) * 3
-    add(
-        "Once trained, it draws the wave by itself (free-running).",
-        f"steps within 0.1 of the truth {interval_text(horizon)}; one oscillation is {oscillation_steps:.0f} steps",
-        HOLDS if low_h > oscillation_steps else (FAILS if mean_h < oscillation_steps else INCONCLUSIVE),
-    )
-    parts, texts = [], []
-    ada = optimizers["adagrad"]
-    for other in ("lbfgs", "sgd"):
-        v = better(_col(ada, "final_mse"), _col(optimizers[other], "final_mse"))
-        w = better(_col(ada, "free_mse"), _col(optimizers[other], "free_mse"))
-        parts.append(combine([v, w]))
-        texts.append(f"vs {other}: final MSE {v}, free-running error {w}")
-    add(
-        "Adagrad does better than L-BFGS (a better result, not faster) and SGD.",
-        "; ".join(texts) + " (equal gradient evaluations)",
-        combine(parts),
-    )
-    tricks = [better(_col(m, "free_mse"), _col(plain, "free_mse")) for m in (weighted, denoising)] + [
-        better(_col(m, "horizon"), horizon, lower_is_better=False) for m in (weighted, denoising)
-    ]
-    diverged = sum(bool(r["diverged"]) for r in plain)
-    add(
-        "An LSTM is hard to optimise without tricks.",
-        f"plain: {diverged} of {len(plain)} runs diverged, horizon {interval_text(horizon)}; "
-        f"a trick beats plain in {sum(t == HOLDS for t in tricks)} of {len(tricks)} comparisons",
-        HOLDS if diverged or HOLDS in tricks else (FAILS if mean_h > oscillation_steps else INCONCLUSIVE),
-    )
-    for _name, rows, claim in (
-        ("weighted", weighted, "Weighted training (decaying weights over the steps) helps a lot."),
-        ("denoising", denoising, "Denoising (noise on the inputs) also helps."),
-    ):
-        v = better(_col(rows, "free_mse"), _col(plain, "free_mse"))
-        w = better(_col(rows, "horizon"), horizon, lower_is_better=False)
-        add(
-            claim,
-            f"free-running error {interval_text(_col(rows, 'free_mse'))} vs plain "
-            f"{interval_text(_col(plain, 'free_mse'))}; horizon {interval_text(_col(rows, 'horizon'))}",
-            combine([v, w]),
-        )
-
-    def tuning(kind: str) -> tuple[int, int]:
-        settings = sweeps.get(kind, {})
-        plain_mean = mean_interval(_finite(_col(plain, "free_mse")) or [math.nan])[0]
-        wins = sum(
-            1
-            for rows in settings.values()
-            if _finite(_col(rows, "free_mse")) and mean_interval(_finite(_col(rows, "free_mse")))[0] < plain_mean
-        )
-        return wins, len(settings)
-
-    quality = combine(
-        [
-            better(_col(denoising, "free_mse"), _col(weighted, "free_mse")),
-            better(_col(denoising, "horizon"), _col(weighted, "horizon"), lower_is_better=False),
-        ]
-    )
-    cost = better(_col(denoising, "train_seconds"), _col(weighted, "train_seconds"))
-    d_wins, d_n = tuning("denoising")
-    w_wins, w_n = tuning("weighted")
-    measured = (
-        f"quality (denoising vs weighted): {quality}; cheaper per run: {cost}; settings tried that beat plain: "
-        f"denoising {d_wins} of {d_n}, weighting {w_wins} of {w_n}"
-    )
-    if quality in (HOLDS, FAILS):
-        verdict8 = quality
-    else:
-        verdict8 = "depends on the measure: equal quality within the intervals"
-    add("Of the two tricks, denoising is the more efficient.", measured, verdict8)
-    return out
-
-
-def summary_rows(
-    summary: Sequence[Mapping], by: str, columns: Sequence[str], fmt: str = ".3g"
-) -> list[dict[str, object]]:
-    """Rows of :meth:`lstm_lib.experiments.Table.summary` as text ``mean [low, high]`` per column, for a table."""
-    out = []
-    for entry in summary:
-        row: dict[str, object] = {by: str(entry[by]), "seeds": entry["seeds"], "diverged": entry["diverged"]}
-        for col in columns:
-            mean, low, high = entry[col], entry[f"{col}_low"], entry[f"{col}_high"]
-            if not math.isfinite(mean):
-                row[col] = "n/a"
-            elif math.isfinite(low):
-                row[col] = f"{mean:{fmt}} [{low:{fmt}}, {high:{fmt}}]"
-            else:
-                row[col] = f"{mean:{fmt}}"
-        out.append(row)
-    return out

@@ -13,6 +13,8 @@ from lstm_lib.validation import check_choice, check_dtype, check_float, check_in
 
 METHODS = ("plain", "weighted", "denoising", "weighted+denoising")
 OPTIMIZERS = ("adagrad", "sgd", "lbfgs")
+LINE_SEARCHES = ("strong_wolfe",)
+"""L-BFGS line searches: ``None`` is the fixed step of the PyTorch example; ``strong_wolfe`` is PyTorch's."""
 """``fused``: PyTorch's LSTM kernel on views of ``W`` (fast); ``scan``: the article's kernel in a scan loop."""
 
 
@@ -23,7 +25,8 @@ class TrainConfig:
     ``iterations`` counts optimiser steps; an L-BFGS step evaluates the loss and gradient up to
     ``lbfgs_max_iter`` times, so compare optimisers by ``evaluations`` or wall seconds too.
     ``noise_std`` is used by the denoising methods, ``weight_rate`` by the weighted ones;
-    ``clip`` (``None`` or > 0) caps the gradient's L2 norm.
+    ``clip`` (``None`` or > 0) caps the gradient's L2 norm; ``line_search`` (L-BFGS only): ``None``
+    for a fixed step ``lr`` (the PyTorch example), or ``"strong_wolfe"``.
     """
 
     method: str = "plain"
@@ -39,6 +42,7 @@ class TrainConfig:
     device: str = "cpu"
     backend: str = "fused"
     lbfgs_max_iter: int = 20
+    line_search: str | None = None
 
     def __post_init__(self) -> None:
         check_choice("method", self.method, METHODS)
@@ -59,6 +63,10 @@ class TrainConfig:
             raise ValueError("device must be 'cpu' on this machine: 'cuda' was given but no GPU is available")
         check_choice("backend", self.backend, BACKENDS)
         check_int("lbfgs_max_iter", self.lbfgs_max_iter, 1)
+        if self.line_search is not None:
+            check_choice("line_search", self.line_search, LINE_SEARCHES)
+            if self.optimizer != "lbfgs":
+                raise ValueError(f"line_search applies to optimizer 'lbfgs' only, got optimizer {self.optimizer!r}")
 
     @property
     def denoising(self) -> bool:
@@ -98,4 +106,5 @@ class TrainConfig:
         if self.denoising:
             extra.append(f"std {self.noise_std:g}")
         suffix = f" ({', '.join(extra)})" if extra else ""
-        return f"{self.method}{suffix}, {self.optimizer}"
+        optimizer = self.optimizer + ("+wolfe" if self.line_search else "")
+        return f"{self.method}{suffix}, {optimizer}"

@@ -104,7 +104,9 @@ def train(config: TrainConfig, data: torch.Tensor, progress: bool = True) -> Tra
         return value
 
     if config.optimizer == "lbfgs":
-        opt = torch.optim.LBFGS([W], lr=config.lr, max_iter=config.lbfgs_max_iter, history_size=100)
+        opt = torch.optim.LBFGS(
+            [W], lr=config.lr, max_iter=config.lbfgs_max_iter, history_size=100, line_search_fn=config.line_search
+        )
     else:
         opt = (Adagrad if config.optimizer == "adagrad" else SGD)(W, config.lr)
     bar = tqdm(range(config.iterations), disable=not progress, desc=config.label(), leave=False)

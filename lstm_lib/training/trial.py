@@ -1,85 +1,127 @@
-"""One trial: train one config on one seed, judge it free-running, and return its table row."""
+"""One trial: train one config on one seed, judge it free-running, and keep what the study reads."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import torch
 
+from lstm_lib.model.network import predict
+from lstm_lib.model.spec import Spec
 from lstm_lib.training.config import TrainConfig
 from lstm_lib.training.evaluate import evaluate
 from lstm_lib.training.train import TrainingDiverged, train
 from lstm_lib.validation import check_float, check_int
 
+FLOPS_PER_WEIGHT = 6
+"""Arithmetic per weight, per sequence step, per loss-and-gradient evaluation: a multiply and an add
+forward, twice that backward (the usual 6N estimate). It counts work that wall time cannot, as
+wall time varies with the machine's load."""
+
 
 @dataclass(frozen=True)
 class EvalSettings:
-    """Free-running evaluation settings: prime on ``prime_length`` steps, generate ``horizon``."""
+    """Free-running evaluation: prime on each of ``prime_lengths`` steps, then generate ``horizon``."""
 
-    prime_length: int
+    prime_lengths: tuple[int, ...]
     horizon: int
     threshold: float = 0.1
 
     def __post_init__(self) -> None:
-        check_int("prime_length", self.prime_length, 2)
+        if isinstance(self.prime_lengths, int):
+            object.__setattr__(self, "prime_lengths", (self.prime_lengths,))
+        if not isinstance(self.prime_lengths, tuple) or not self.prime_lengths:
+            raise ValueError(f"prime_lengths must be a non-empty tuple of ints >= 2, got {self.prime_lengths!r}")
+        for p in self.prime_lengths:
+            check_int("prime_lengths[]", p, 2)
         check_int("horizon", self.horizon, 1)
         check_float("threshold", self.threshold, low=0, low_open=True)
 
 
 @dataclass
 class Run:
-    """One config and seed: its table row and its loss curve."""
+    """One config on one seed: its table ``row`` and the curves and tensors a chapter plots.
+
+    ``history``/``seconds``: the training objective and wall clock per iteration; ``W`` and
+    ``spec``: the trained network (``W`` is ``None`` if training diverged); ``wave_mse``:
+    free-running MSE per prime length and held-out wave, (primes, waves); ``step_error``: mean
+    absolute free-running error per generated step, per prime length; ``train_step_error``:
+    clean teacher-forced squared error at each position of the training sequences.
+    """
 
     row: dict
     history: torch.Tensor
     seconds: torch.Tensor
     W: torch.Tensor | None
+    spec: Spec | None = None
+    wave_mse: torch.Tensor | None = None
+    step_error: torch.Tensor | None = None
+    train_step_error: torch.Tensor | None = None
 
 
-def train_and_evaluate(config: TrainConfig, data: torch.Tensor, eval_data: torch.Tensor, spec: EvalSettings) -> Run:
-    """Train and evaluate one config on one thread (results do not depend on the worker count)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    base = {
+def describe(config: TrainConfig) -> dict:
+    """The columns that say what was run: method, optimiser and the settings that tell runs apart."""
+    return {
         "label": config.label(),
         "method": config.method,
-        "optimizer": config.optimizer,
+        "optimizer": config.optimizer + ("+wolfe" if config.line_search else ""),
         "seed": config.seed,
         "lr": config.lr,
-        "noise_std": config.noise_std,
-        "weight_rate": config.weight_rate,
+        "noise_std": config.noise_std if config.denoising else 0.0,
+        "weight_rate": config.weight_rate if config.weighted else 1.0,
         "iterations": config.iterations,
+        "dtype": config.dtype,
+        "config": json.dumps(config.to_dict(), sort_keys=True),
     }
+
+
+def train_and_evaluate(config: TrainConfig, data: torch.Tensor, eval_data: torch.Tensor, settings: EvalSettings) -> Run:
+    """Train ``config`` on ``data`` and judge it on ``eval_data``, on one torch thread.
+
+    One thread makes the result independent of how many worker processes run side by side.
+    A diverged run gives a row of NaNs with ``diverged=True``, never an exception.
+    """
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    base = describe(config)
     try:
         result = train(config, data, progress=False)
     except TrainingDiverged as exc:
         nan = float("nan")
-        row = {
-            **base,
-            "diverged": True,
-            "diverged_at": exc.iteration,
-            "final_loss": nan,
-            "final_mse": nan,
-            "free_mse": nan,
-            "teacher_mse": nan,
-            "horizon": nan,
-            "train_seconds": nan,
-            "evaluations": 0,
-        }
+        row = {**base, "diverged": True, "diverged_at": exc.iteration, "evaluations": 0, "gflop": nan}
+        row |= dict.fromkeys(("final_loss", "final_mse", "free_mse", "teacher_mse", "horizon", "train_seconds"), nan)
         return Run(row, torch.empty(0, dtype=torch.float64), torch.empty(0, dtype=torch.float64), None)
     finally:
         torch.set_num_threads(threads)
-    ev = evaluate(result, eval_data, spec.prime_length, spec.horizon, spec.threshold)
+    evals = [
+        evaluate(result.W, result.spec, eval_data, p, settings.horizon, settings.threshold)
+        for p in settings.prime_lengths
+    ]
+    x, y = data[:, :-1].to(result.W.dtype), data[:, 1:].to(result.W.dtype)
+    with torch.no_grad():
+        train_step_error = (predict(result.W, result.spec, x) - y).square().mean(dim=(0, 2)).double()
+    steps = data.shape[0] * (data.shape[1] - 1)
     row = {
         **base,
         "diverged": False,
         "diverged_at": -1,
         "final_loss": result.history[-1].item(),
         "final_mse": result.final_mse,
-        "free_mse": ev.free_mse,
-        "teacher_mse": ev.teacher_mse,
-        "horizon": ev.prediction_horizon,
+        "free_mse": sum(e.free_mse for e in evals) / len(evals),
+        "teacher_mse": sum(e.teacher_mse for e in evals) / len(evals),
+        "horizon": sum(e.prediction_horizon for e in evals) / len(evals),
         "train_seconds": result.wall_seconds,
         "evaluations": result.evaluations,
+        "gflop": result.evaluations * FLOPS_PER_WEIGHT * result.W.numel() * steps / 1e9,
     }
-    return Run(row, result.history, result.seconds, result.W)
+    return Run(
+        row,
+        result.history,
+        result.seconds,
+        result.W,
+        result.spec,
+        torch.stack([e.wave_mse for e in evals]),
+        torch.stack([e.step_error for e in evals]),
+        train_step_error,
+    )

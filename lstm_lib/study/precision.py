@@ -1,0 +1,85 @@
+"""The float32 check: do float32 and float64 training give the same verdicts on a subset of seeds?
+
+Float32 training is several times faster at the book's shapes, so the multi-seed studies run
+in float32 only because this check passes: on ``PRECISION_SEEDS``, the tricks are compared with
+plain training in both precisions, and the per-seed free-running errors of the two precisions
+are compared directly. The float64 rows are expensive, so they are computed once
+(``python -m lstm_lib.study.precision``) and committed under ``results/`` with their provenance.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from lstm_lib.study.claims import paired_free
+from lstm_lib.study.experiments import Table, compare, tensor_hash
+from lstm_lib.study.records import provenance, read_rows, write_rows
+from lstm_lib.study.settings import Study, study_for
+from lstm_lib.training.config import TrainConfig
+
+PRECISION_METHODS = ("plain", "weighted", "denoising")
+PRECISION_SEEDS = tuple(range(6))
+RESULTS = Path(__file__).resolve().parents[2] / "results" / "precision-float64.csv"
+
+
+def precision_configs(study: Study, dtype: str) -> list[TrainConfig]:
+    """The methods of the check, in ``dtype``."""
+    return [c.replace(dtype=dtype) for m, c in study.methods().items() if m in PRECISION_METHODS]
+
+
+def float64_table(study: Study, seeds: list[int], path: Path = RESULTS) -> Table:
+    """The float64 side of the check: the committed rows when they are this study's runs, else trained now.
+
+    The committed rows are used only if every expected config, seed and training-data hash is there.
+    """
+    task = study.task("easy")
+    configs = precision_configs(study, "float64")
+    if path.exists():
+        table = read_rows(path)
+        have = {(r["config"], r["seed"], r["data_hash"]) for r in table.rows}
+        wanted = {
+            (json.dumps(c.replace(seed=s).to_dict(), sort_keys=True), s, tensor_hash(task.train_data(s)))
+            for c in configs
+            for s in seeds
+        }
+        if wanted <= have:
+            return Table([r for r in table.runs if r.row["seed"] in seeds])
+    return compare(configs, seeds, task, workers=study.workers)
+
+
+def check(f32: Table, f64: Table) -> list[dict]:
+    """Per trick: its paired verdict against plain training in each precision, and whether they agree.
+
+    A last row compares the precisions themselves, seed by seed, on every method's free-running error.
+    """
+    rows = []
+    for trick in PRECISION_METHODS[1:]:
+        v32 = paired_free(f32.where(method=trick), f32.where(method="plain"))
+        v64 = paired_free(f64.where(method=trick), f64.where(method="plain"))
+        rows.append(
+            {"comparison": f"{trick} vs plain", "float32": v32.text(), "float64": v64.text(),
+             "same verdict": "yes" if v32.verdict == v64.verdict else "no"}
+        )  # fmt: skip
+    both = paired_free(f32, f64, key=("method", "seed"))
+    rows.append({"comparison": "float32 vs float64, every run", "float32": both.text(), "float64": "",
+                 "same verdict": ""})  # fmt: skip
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Train the float64 side of the float32 check and write its rows.")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args(argv)
+    study = study_for("full")
+    task = study.task("easy")
+    table = compare(precision_configs(study, "float64"), list(PRECISION_SEEDS), task, workers=args.workers)
+    write_rows(provenance(table, task, "easy"), args.out)
+    print(f"wrote {len(table.rows)} rows to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
