@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 import reprlib
 from collections.abc import Iterable
 from pathlib import Path
@@ -126,3 +127,26 @@ def check_sequences(name: str, data: object, n_in: int | None = None, min_length
     if not torch.isfinite(data).all():
         raise ValueError(f"{name} must be finite, got NaN or inf values")
     return data
+
+
+def check_output_file(name: str, value: object) -> Path:
+    """A path a file can be written to: not empty, not a folder, under a writable folder (checked before work)."""
+    if not isinstance(value, (str, Path)) or str(value) == "":
+        raise ValueError(f"{name} must be a file path, got {excerpt(value)}")
+    path = Path(value)
+    if path.is_dir():
+        raise ValueError(f"{name}: {excerpt(str(path))} is a folder, not a file")
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+        raise ValueError(f"{name}: cannot write in {excerpt(str(folder))}")
+    return path
+
+
+def check_input_file(name: str, value: object) -> Path:
+    """An existing regular file."""
+    path = Path(str(value))
+    if str(value) == "" or not path.is_file():
+        raise ValueError(f"{name}: no such file: {excerpt(str(value))}")
+    return path

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import torch
 
-from lstm_lib.model.data import sine_waves
+from lstm_lib.model.data import MAX_VALUES, check_period, sine_waves
 from lstm_lib.training.config import TrainConfig
 from lstm_lib.training.trial import EvalSettings
 from lstm_lib.validation import check_float, check_int, check_seed
@@ -37,11 +37,15 @@ class WaveTask:
         check_int("n_train", self.n_train, 1)
         check_int("n_test", self.n_test, 1)
         check_int("length", self.length, 2)
-        check_float("period", self.period, low=0, low_open=True)
+        check_period(self.period)
         check_int("prime_length", self.prime_length, 2)
         check_int("horizon", self.horizon, 1)
         check_float("threshold", self.threshold, low=0, low_open=True)
         check_seed("seed", self.seed)
+        if self.n_train * self.length > MAX_VALUES:
+            raise ValueError(f"n_train * length must be at most {MAX_VALUES} values, got {self.n_train * self.length}")
+        if self.n_test * (self.prime_length + self.horizon) > MAX_VALUES:
+            raise ValueError(f"n_test * (prime_length + horizon) must be at most {MAX_VALUES} values")
 
     def train_data(self) -> torch.Tensor:
         return sine_waves(self.n_train, self.length, self.period, seed=self.seed)
