@@ -12,11 +12,9 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-# Outputs never reach git: a clean filter strips outputs and papermill's traces (see README).
+# Outputs never reach git: a clean filter (tools/nbclean.py, stdlib only, relative path) strips outputs (see README).
 install: $(STAMP)
-	git config filter.nbclean.clean "$(abspath $(PY)) -m lstm_lib.book.nbclean --stdin"
-	git config filter.nbclean.smudge cat
-	git config filter.nbclean.required true
+	python3 tools/nbclean.py --install .
 
 book: install
 	$(PY) -m lstm_lib book --profile $(PROFILE)

@@ -16,14 +16,14 @@ import time
 from pathlib import Path
 from typing import Any, NoReturn
 
-import yaml
-
 from lstm_lib.book import runner as book
 from lstm_lib.study.task import WaveTask
 from lstm_lib.training.config import BACKENDS, METHODS, OPTIMIZERS, TrainConfig
-from lstm_lib.validation import DTYPES
+from lstm_lib.validation import DTYPES, check_input_file, check_output_file, excerpt, load_yaml
 
 PROG = "python -m lstm_lib"
+MAX_MESSAGE = 600
+"""An error line is at most this long: messages quote bounded excerpts of values, never whole values."""
 TASK = WaveTask()
 
 CONFIG_HELP = {
@@ -72,7 +72,7 @@ def _optional_float(text: str) -> float | object:
     try:
         return float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number or 'none', got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"expected a number or 'none', got {excerpt(text)}") from None
 
 
 def _field_of(exc: Exception) -> str:
@@ -119,14 +119,12 @@ def config_from_args(args: argparse.Namespace, **fixed: Any) -> TrainConfig:
     """The TrainConfig of ``--config FILE`` overridden by the flags given (then ``fixed``)."""
     values: dict[str, Any] = {}
     source: dict[str, str] = {}
-    if args.config:
+    if args.config is not None:
         path = Path(args.config)
         try:
-            loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise UsageError("--config", f"cannot read {path}: {exc.strerror}") from None
-        except yaml.YAMLError as exc:
-            raise UsageError("--config", f"{path} is not valid YAML: {' '.join(str(exc).split())}") from None
+            loaded = load_yaml(path, "--config")
+        except ValueError as exc:
+            raise UsageError("--config", str(exc).removeprefix("--config: ")) from None
         loaded = {} if loaded is None else loaded
         if not isinstance(loaded, dict):
             raise UsageError(
@@ -211,12 +209,26 @@ def task_from_args(args: argparse.Namespace) -> WaveTask:
 # ---------------------------------------------------------------- subcommands
 
 
+def _output(flag: str, value: str) -> None:
+    """An output path is checked before any work: a folder or an unwritable place fails at once."""
+    try:
+        check_output_file(flag, value)
+    except ValueError as exc:
+        raise UsageError(flag, str(exc).removeprefix(f"{flag}: ")) from None
+
+
+MAX_GENERATED = 1_000_000
+"""The most values ``generate`` draws (``--n-waves`` x ``--steps``): its CSV holds one row per value."""
+
+
 def _train(args: argparse.Namespace) -> int:
     from lstm_lib.training.checkpoint import save
     from lstm_lib.training.train import TrainingDiverged, train
 
     config = config_from_args(args)
     task = task_from_args(args)
+    if args.out is not None:
+        _output("--out", args.out)
     start = time.perf_counter()
     try:
         result = train(config, task.train_data(), progress=not args.quiet)
@@ -224,13 +236,13 @@ def _train(args: argparse.Namespace) -> int:
         print(f"{PROG} train: {exc}", file=sys.stderr)
         return 1
     seconds = time.perf_counter() - start
-    if args.out:
+    if args.out is not None:
         save(result, args.out)
     print(f"config: {config.label()}, {config.iterations} iterations, lr {config.lr:g}, seed {config.seed}")
     print(f"final loss (training objective): {result.history[-1].item():.6g}")
     print(f"final mse (clean, teacher-forced): {result.final_mse:.6g}")
     print(f"seconds: {seconds:.2f}")
-    if args.out:
+    if args.out is not None:
         print(f"checkpoint: {args.out}")
     return 0
 
@@ -263,11 +275,22 @@ def _generate(args: argparse.Namespace) -> int:
     for flag, value in (("--steps", args.steps), ("--prime-length", args.prime_length), ("--n-waves", args.n_waves)):
         if value < 1:
             raise UsageError(flag, f"{flag[2:].replace('-', '_')} must be an int >= 1, got {value}")
+    if args.n_waves * (args.prime_length + args.steps) > MAX_GENERATED:
+        raise UsageError(
+            "--steps", f"n_waves * (prime_length + steps) must be at most {MAX_GENERATED}, got {args.steps} steps"
+        )
     flags = {"period": "--period", "seed": "--seed"}
     try:
         waves = sine_waves(args.n_waves, args.prime_length + args.steps, args.period, seed=args.seed)
     except ValueError as exc:
         raise UsageError(flags.get(_field_of(exc), "--period"), str(exc)) from None
+    try:
+        check_input_file("--checkpoint", args.checkpoint)
+    except ValueError as exc:
+        raise UsageError("--checkpoint", str(exc).removeprefix("--checkpoint: ")) from None
+    for flag, value in (("--out-csv", args.out_csv), ("--out-png", args.out_png)):
+        if value is not None:
+            _output(flag, value)
     try:
         result = load(args.checkpoint)
     except FileNotFoundError:
@@ -278,7 +301,7 @@ def _generate(args: argparse.Namespace) -> int:
     with torch.no_grad():
         generated = generate(result.W, result.spec, prime, args.steps, result.config.backend)
     mse = (generated - truth).square().mean().item()
-    if args.out_csv:
+    if args.out_csv is not None:
         rows = generation_rows(generated, truth, args.prime_length)
 
         def write_csv(tmp: str) -> None:
@@ -288,7 +311,7 @@ def _generate(args: argparse.Namespace) -> int:
                 writer.writerows(rows)
 
         atomic_write(args.out_csv, write_csv)
-    if args.out_png:
+    if args.out_png is not None:
         import matplotlib.pyplot as plt
 
         use_style()
@@ -320,7 +343,7 @@ COMPARE_COLUMNS = ("final_mse", "free_mse", "horizon", "train_seconds")
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from lstm_lib.study.experiments import DEFAULT_CACHE, compare
+    from lstm_lib.study.experiments import DEFAULT_CACHE, check_cache_dir, compare
 
     seeds = list(dict.fromkeys(args.seeds))
     for seed in seeds:
@@ -330,7 +353,12 @@ def _compare(args: argparse.Namespace) -> int:
         raise UsageError("--workers", f"workers must be an int >= 1, got {args.workers}")
     configs = [config_from_args(args, method=m) for m in dict.fromkeys(args.methods)]
     task = task_from_args(args)
-    cache = None if args.no_cache else (args.cache_dir or DEFAULT_CACHE)
+    cache = None if args.no_cache else (DEFAULT_CACHE if args.cache_dir is None else args.cache_dir)
+    if cache is not None:
+        try:
+            check_cache_dir(cache)
+        except ValueError as exc:
+            raise UsageError("--cache-dir", str(exc)) from None
     start = time.perf_counter()
     table = compare(
         configs,
@@ -435,4 +463,5 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except UsageError as exc:
-        parser.exit(2, f"{PROG} {args.command}: error: {' '.join(str(exc).split())}\n")
+        message = " ".join(str(exc).split())
+        parser.exit(2, f"{PROG} {args.command}: error: {message[:MAX_MESSAGE]}\n")

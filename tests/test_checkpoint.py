@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import json
 import os
 
 import pytest
@@ -10,6 +11,7 @@ import torch
 
 import lstm_lib
 from lstm_lib import TrainConfig, load, save, sine_waves, train
+from lstm_lib.training import checkpoint
 
 
 @pytest.fixture(scope="module")
@@ -140,19 +142,106 @@ def test_garbage_and_foreign_files_refused(result, tmp_path):
         load(path)
 
 
+def _forge(path, **changes):
+    """Rewrite a checkpoint's fields and re-sign it, as a forger who knows the format would."""
+    payload = torch.load(path, weights_only=True)
+    payload.update(changes)
+    meta = changes.get("meta", payload["meta"])
+    tensors = {n: payload[n] for n in checkpoint.TENSORS}
+    if all(isinstance(t, torch.Tensor) for t in tensors.values()):
+        payload["checksum"] = checkpoint.checksum(meta, tensors)
+    torch.save(payload, path)
+
+
 def test_inconsistent_checkpoint_refused(result, tmp_path):
     path = tmp_path / "model.pt"
     save(result, path)
-    payload = torch.load(path, weights_only=True)
-    payload["W"] = payload["W"][:-1]
-    torch.save(payload, path)
-    with pytest.raises(ValueError, match="W does not match"):
+    W = torch.load(path, weights_only=True)["W"]
+    _forge(path, W=W[:-1])
+    with pytest.raises(ValueError, match="W must be 1-D"):
         load(path)
-    payload = torch.load(tmp_path / "model.pt", weights_only=True)
-    payload["meta"] = payload["meta"].replace("lstm_lib-checkpoint-1", "other-format")
-    torch.save(payload, path)
+    save(result, path)
+    meta = torch.load(path, weights_only=True)["meta"]
+    _forge(path, meta=meta.replace("lstm_lib-checkpoint-2", "other-format"))
     with pytest.raises(ValueError, match="format"):
         load(path)
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda W: W.clone().fill_(float("nan")), "NaN"),
+        (lambda W: W.to(torch.int64), "dtype"),
+        (lambda W: W.to(torch.bool), "dtype"),
+        (lambda W: W.to(torch.complex128), "dtype"),
+        (lambda W: W.to(torch.float16), "dtype"),
+    ],
+    ids=["nan", "int", "bool", "complex", "half"],
+)
+def test_bad_weights_refused(result, tmp_path, change, message):
+    path = tmp_path / "model.pt"
+    save(result, path)
+    _forge(path, W=change(torch.load(path, weights_only=True)["W"]))
+    with pytest.raises(ValueError, match=message):
+        load(path)
+
+
+def test_config_inconsistent_with_spec_and_non_tensor_history_refused(result, tmp_path):
+    path = tmp_path / "model.pt"
+    save(result, path)
+    meta = json.loads(torch.load(path, weights_only=True)["meta"])
+    meta["config"]["n_hidden"] += 1
+    _forge(path, meta=json.dumps(meta))
+    with pytest.raises(ValueError, match="n_hidden"):
+        load(path)
+    save(result, path)
+    payload = torch.load(path, weights_only=True)
+    payload["history"] = [1.0, 2.0]
+    torch.save(payload, path)
+    with pytest.raises(ValueError, match="history is not a tensor"):
+        load(path)
+
+
+def test_flipped_byte_in_weights_refused(result, tmp_path):
+    """Bit rot in W's stored bytes: the zip still opens, the checksum catches it."""
+    path = tmp_path / "model.pt"
+    save(result, path)
+    data = bytearray(path.read_bytes())
+    raw = result.W.numpy().tobytes()
+    offset = bytes(data).find(raw)
+    assert offset > 0
+    data[offset + 5] ^= 0x01
+    path.write_bytes(bytes(data))
+    with pytest.raises(ValueError, match="checksum"):
+        load(path)
+
+
+def test_deeply_nested_meta_refused(result, tmp_path):
+    path = tmp_path / "model.pt"
+    save(result, path)
+    payload = torch.load(path, weights_only=True)
+    payload["meta"] = "[" * 100_000 + "]" * 100_000
+    torch.save(payload, path)
+    with pytest.raises(ValueError, match="not a valid"):
+        load(path)
+
+
+def test_version_1_checkpoint_refused_naming_the_format(result, tmp_path):
+    path = tmp_path / "model.pt"
+    save(result, path)
+    meta = torch.load(path, weights_only=True)["meta"]
+    _forge(path, meta=meta.replace("lstm_lib-checkpoint-2", "lstm_lib-checkpoint-1"))
+    with pytest.raises(ValueError, match="lstm_lib-checkpoint-2"):
+        load(path)
+
+
+def test_checkpoint_has_the_users_umask(result, tmp_path):
+    old = os.umask(0o027)
+    try:
+        save(result, tmp_path / "model.pt")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "model.pt").stat().st_mode & 0o777 == 0o640
 
 
 def test_missing_file(tmp_path):

@@ -7,12 +7,11 @@ import torch
 
 from lstm_lib.model.data import sine_waves
 from lstm_lib.study import verdicts
-from lstm_lib.study.statistics import geometric_interval
 from lstm_lib.study.analysis import curve_band, evaluate_weights
+from lstm_lib.study.statistics import geometric_interval
 from lstm_lib.training.config import TrainConfig
 from lstm_lib.training.evaluate import evaluate
 from lstm_lib.training.train import train
-
 
 T_975_4 = 2.7764451051977987  # t_{0.975, 4} from printed tables
 

@@ -111,3 +111,52 @@ def glue_values(**values: object) -> None:
 
     for key, value in values.items():
         glue(key, value, display=False)
+
+
+def check_profile_values(values: dict[str, object]) -> None:
+    """Check a profile's values for one chapter before any chapter runs (the runner's up-front check).
+
+    Names the chapters do not share (see :data:`RULES`) are left to the chapter's own check;
+    a study chapter's ``overrides`` are checked by building its settings.
+    """
+    check_parameters(**{name: value for name, value in values.items() if name in RULES})
+    if "overrides" in values:
+        from lstm_lib.study.settings import study_for
+
+        overrides = values["overrides"]
+        if not isinstance(overrides, dict):
+            raise ValueError(f"overrides must be a mapping of study settings, got {type(overrides).__name__}")
+        study_for(str(values.get("profile", "full")), **overrides)
+
+
+def _assigned_names(source: str) -> list[str]:
+    """The names a cell assigns at top level, in order."""
+    import ast
+
+    names: list[str] = []
+    for node in ast.parse(source).body:
+        targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+        names.extend(t.id for t in targets if isinstance(t, ast.Name))
+    return names
+
+
+def reject_unknown_parameters(history: list[str] | None = None) -> None:
+    """Fail if papermill injected a parameter the chapter's ``parameters`` cell does not declare.
+
+    papermill runs its injected cell (it starts with ``# Parameters``) right after the chapter's
+    ``parameters`` cell, and silently accepts any name, so ``-p n_hiden 4`` would run with the
+    default ``n_hidden``. ``history`` defaults to IPython's ``In``: the sources of the cells run so far.
+    """
+    if history is None:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+        history = list(shell.user_ns.get("In", [])) if shell is not None else []
+    injected = [k for k, cell in enumerate(history) if cell.lstrip().startswith("# Parameters")]
+    if not injected or injected[-1] == 0:
+        return
+    k = injected[-1]
+    declared = _assigned_names(history[k - 1])
+    unknown = [name for name in _assigned_names(history[k]) if name not in declared]
+    if unknown:
+        raise ValueError(f"unknown parameter(s) {unknown}; this chapter's parameters are {sorted(declared)}")

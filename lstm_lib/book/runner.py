@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -15,6 +16,9 @@ from pathlib import Path
 import yaml
 
 from lstm_lib import sources
+from lstm_lib.book import nbclean
+from lstm_lib.files import atomic_write_text
+from lstm_lib.validation import excerpt, load_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 PROFILES = ("quick", "full")
@@ -48,24 +52,37 @@ def chapters(root: Path = ROOT) -> list[Path]:
 def profile_parameters(profile: str, root: Path = ROOT) -> dict[str, dict]:
     """``chapter stem -> parameters`` for a profile; ``full`` is the notebooks' own defaults."""
     if profile not in PROFILES:
-        raise ValueError(f"profile must be one of {PROFILES}, got {profile!r}")
+        raise ValueError(f"profile must be one of {PROFILES}, got {excerpt(profile)}")
     path = root / "chapters" / "params" / f"{profile}.yaml"
     if not path.exists():
         return {}
-    values = yaml.safe_load(path.read_text()) or {}
-    if not isinstance(values, dict):
-        raise ValueError(f"{path} must map chapter names to parameter mappings")
+    try:
+        values = load_yaml(path, f"profile {profile}") or {}
+    except ValueError as exc:
+        raise ChapterError(str(exc)) from None
+    if not isinstance(values, dict) or not all(isinstance(v, dict) for v in values.values()):
+        raise ChapterError(f"{path} must map chapter names to parameter mappings")
     return values
 
 
 STAMP_KEY = "lstm_lib_stamp"
+WORK = Path(".cache") / "book"
+"""Where papermill writes while a chapter runs (``<stem>.running.ipynb``) and where a failed or
+interrupted execution is kept (``<stem>.failed.ipynb``); the chapter in place is replaced only
+by a successful execution."""
+
+
+def _read(path: Path) -> dict:
+    """The notebook at ``path``; a truncated or foreign file is a :class:`ChapterError` saying how to recover."""
+    try:
+        return nbclean.parse(path.read_bytes(), str(path))
+    except nbclean.NotANotebook as exc:
+        raise ChapterError(f"{exc}; restore it with `git checkout -- {path}`") from None
 
 
 def stamp(path: Path, parameters: dict) -> str:
     """Hash of what a chapter's outputs depend on: its cells, its parameters and the lstm_lib code it reaches."""
-    from lstm_lib.book import nbclean
-
-    nb = nbclean.clean(json.loads(path.read_text(encoding="utf-8")))
+    nb = nbclean.clean(_read(path))
     digest = hashlib.sha256(nbclean.dumps(nb).encode())
     digest.update(json.dumps(parameters, sort_keys=True).encode())
     code = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
@@ -79,21 +96,28 @@ def _python_only(code: str) -> str:
 
 
 def _executed_stamp(path: Path) -> str | None:
-    """The stamp of the chapter's last successful execution (stripping the outputs removes it too)."""
-    nb = json.loads(path.read_text(encoding="utf-8"))
-    return nb.get("metadata", {}).get(STAMP_KEY)
+    """The digest of the execution that produced the notebook in place, or ``None``.
+
+    Only :func:`_finish` writes a stamp, and only into a notebook whose execution succeeded;
+    the input given to papermill never carries one (it is cleaned first).
+    """
+    try:
+        recorded = nbclean.parse(path.read_bytes(), str(path)).get("metadata", {}).get(STAMP_KEY)
+    except nbclean.NotANotebook:
+        return None
+    return recorded.get("digest") if isinstance(recorded, dict) else None
 
 
-def _after_execution(path: Path, stamp_value: str | None) -> None:
-    """Hide papermill's injected-parameters cell from the rendered page and, after a success, record the stamp."""
-    nb = json.loads(path.read_text(encoding="utf-8"))
+def _finish(executed: Path, target: Path, digest: str, parameters: dict) -> None:
+    """Put a successful execution in place atomically: hide papermill's injected cell, record the stamp."""
+    nb = json.loads(executed.read_text(encoding="utf-8"))
     for cell in nb["cells"]:
         tags = cell.setdefault("metadata", {}).setdefault("tags", [])
         if "injected-parameters" in tags and "remove-cell" not in tags:
             tags.append("remove-cell")
-    if stamp_value is not None:
-        nb.setdefault("metadata", {})[STAMP_KEY] = stamp_value
-    path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    nb.setdefault("metadata", {})[STAMP_KEY] = {"digest": digest, "parameters": parameters}
+    atomic_write_text(target, json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
+    executed.unlink()
 
 
 def _refresh_git_index(path: Path, root: Path) -> None:
@@ -116,27 +140,91 @@ def _refresh_git_index(path: Path, root: Path) -> None:
         git("add", "--", rel)
 
 
-def execute(profile: str = "full", root: Path = ROOT, only: list[str] | None = None, force: bool = False) -> float:
-    """Run each chapter in place with papermill; stop at the first failure. Returns seconds taken.
+def _ensure_clean_filter(root: Path) -> None:
+    """Configure the clean filter in ``root``'s clone if ``make install`` has not (a fresh clone)."""
+    if not (root / "tools" / "nbclean.py").is_file():
+        return
+    top = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=root, capture_output=True, text=True)
+    if top.returncode == 0 and Path(top.stdout.strip()).resolve() == root.resolve():
+        nbclean.install_filter(root)
 
-    A chapter whose source, parameters and library code are unchanged since its last successful
-    execution (same :func:`stamp`) is not run again, unless ``force``.
-    """
+
+def _plan(profile: str, root: Path, only: list[str] | None) -> list[tuple[Path, dict]]:
+    """Each selected chapter with its parameters, all checked before anything runs: names against the
+    chapter's ``parameters`` cell, values against :func:`lstm_lib.book.chapter.check_profile_values`."""
     import papermill
+
+    from lstm_lib.book.chapter import check_profile_values
 
     params = profile_parameters(profile, root)
     selected = chapters(root)
+    unknown = sorted(set(params) - {p.stem for p in selected})
+    if unknown:
+        raise ChapterError(f"profile {profile}: {unknown} not in _toc.yml; chapters: {[p.stem for p in selected]}")
     if only:
         unknown = sorted(set(only) - {p.stem for p in selected})
         if unknown:
             raise ChapterError(f"--chapter {unknown} not in _toc.yml; chapters: {[p.stem for p in selected]}")
         selected = [p for p in selected if p.stem in only]
     plan = [(path, {"profile": profile, **params.get(path.stem, {})}) for path in selected]
-    for path, chapter_params in plan:  # a typo in a profile fails before any chapter runs
+    for path, chapter_params in plan:
+        _read(path)
         known = set(papermill.inspect_notebook(str(path)))
         unknown = sorted(set(chapter_params) - known)
         if unknown:
             raise ChapterError(f"chapter {path.stem}: unknown parameter(s) {unknown}; its parameters: {sorted(known)}")
+        try:
+            check_profile_values(chapter_params)
+        except ValueError as exc:
+            raise ChapterError(f"chapter {path.stem}, profile {profile}: {exc}") from None
+    return plan
+
+
+def _run(path: Path, parameters: dict, digest: str, root: Path) -> None:
+    """Execute one chapter into ``.cache/book/`` and move it in place only if it succeeded.
+
+    papermill gets the cleaned notebook (no outputs, no previous stamp), so nothing from an
+    earlier run can pass for this one; a failure or an interrupt (Ctrl-C, a kill) leaves the
+    chapter in place as it was, and the partial notebook is kept as ``<stem>.failed.ipynb``.
+    """
+    import nbformat
+    import papermill
+
+    work = root / WORK
+    work.mkdir(parents=True, exist_ok=True)
+    running, failed = work / f"{path.stem}.running.ipynb", work / f"{path.stem}.failed.ipynb"
+    running.unlink(missing_ok=True)
+    source = nbformat.from_dict(nbclean.clean(_read(path)))
+    try:
+        papermill.execute_notebook(
+            source,
+            str(running),
+            parameters=parameters,
+            kernel_name="python3",
+            cwd=str(path.parent),
+            progress_bar=False,
+        )
+    except BaseException as exc:
+        if running.exists():
+            os.replace(running, failed)
+        if not isinstance(exc, Exception):  # KeyboardInterrupt, SystemExit: stop, as asked
+            raise
+        where = f"; the failed execution is in {failed.relative_to(root)}" if failed.exists() else ""
+        raise ChapterError(f"chapter {path.stem} failed: {exc}{where}") from exc
+    _finish(running, path, digest, parameters)
+    failed.unlink(missing_ok=True)
+
+
+def execute(profile: str = "full", root: Path = ROOT, only: list[str] | None = None, force: bool = False) -> float:
+    """Run each chapter in place with papermill; stop at the first failure. Returns seconds taken.
+
+    Every chapter's parameters are checked before the first one runs. A chapter whose source,
+    parameters and library code are unchanged since its last successful execution (same
+    :func:`stamp`) is not run again, unless ``force``.
+    """
+    root = Path(root)
+    plan = _plan(profile, root, only)
+    _ensure_clean_filter(root)
     start = time.perf_counter()
     for path, chapter_params in plan:
         current = stamp(path, chapter_params)
@@ -145,19 +233,7 @@ def execute(profile: str = "full", root: Path = ROOT, only: list[str] | None = N
             continue
         t0 = time.perf_counter()
         print(f"[book] executing {path.relative_to(root)} ({profile})", flush=True)
-        try:
-            papermill.execute_notebook(
-                str(path),
-                str(path),
-                parameters=chapter_params,
-                kernel_name="python3",
-                cwd=str(path.parent),
-                progress_bar=False,
-            )
-        except Exception as exc:  # papermill raises PapermillExecutionError with the cell's traceback
-            _after_execution(path, None)
-            raise ChapterError(f"chapter {path.stem} failed: {exc}") from exc
-        _after_execution(path, current)
+        _run(path, chapter_params, current, root)
         _refresh_git_index(path, root)
         print(f"[book] {path.stem}: {time.perf_counter() - t0:.1f} s", flush=True)
     seconds = time.perf_counter() - start

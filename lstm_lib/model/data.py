@@ -8,11 +8,21 @@ import torch
 
 from lstm_lib.validation import check_float, check_int, check_seed
 
+PERIOD_RANGE = (1e-3, 1e9)
+"""Time scales ``T`` that give real waves: below, ``t / T`` overflows (a subnormal ``T`` makes NaN);
+above, the phase shifts of ``[-4T, 4T)`` no longer fit an int64 and every wave is flat."""
+MAX_VALUES = 50_000_000
+"""The most values one call may draw (400 MB in float64): a bigger request is refused, not attempted."""
+
+
+def check_period(period: object) -> float:
+    return check_float("period", period, low=PERIOD_RANGE[0], high=PERIOD_RANGE[1])
+
 
 def draw_shifts(n: int, period: float, seed: int) -> torch.Tensor:
     """``n`` integer phase shifts drawn uniformly from ``[-4*period, 4*period)``, as the PyTorch example does."""
     check_int("n", n, 1)
-    check_float("period", period, low=0, low_open=True)
+    check_period(period)
     check_seed("seed", seed)
     low, high = math.floor(-4 * period), math.ceil(4 * period)  # never an empty range, even for tiny periods
     gen = torch.Generator().manual_seed(seed)
@@ -33,8 +43,10 @@ def sine_waves(
     """
     check_int("n", n, 1)
     check_int("length", length, 1)
-    check_float("period", period, low=0, low_open=True)
+    check_period(period)
     check_int("start", start, 0)
+    if n * length > MAX_VALUES:
+        raise ValueError(f"n * length must be at most {MAX_VALUES} values, got {n} * {length}")
     if shift is None:
         shift = draw_shifts(n, period, seed)
     elif not isinstance(shift, torch.Tensor) or tuple(shift.shape) != (n,):

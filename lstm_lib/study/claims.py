@@ -83,6 +83,7 @@ def failure_rate(plain: Table, oscillation_steps: float) -> FailureRate:
 def _row(key: str, regime: str, comparison: str, result: Paired | FailureRate | str, note: str = "") -> dict:
     quote, where = QUOTES[key]
     row = {"claim": key, "article": f"“{quote}” ({where})", "regime": regime, "comparison": comparison}
+    row["result"] = result
     if isinstance(result, Paired):
         fmt = lambda v: f"{v:.2g}" if math.isfinite(v) else "n/a"  # noqa: E731
         row |= {
@@ -203,3 +204,27 @@ def rebuild_checks(
 def regime_answer(rows: list[dict], claim: str) -> dict[str, str]:
     """``regime -> verdict`` of one claim's rows (for the prose of the conclusion and the intro)."""
     return {r["regime"]: r["verdict"] for r in rows if r["claim"] == claim}
+
+
+def _regimes_where(rows: list[dict], claim: str, verdict: str) -> list[str]:
+    return [regime for regime, v in regime_answer(rows, claim).items() if v == verdict]
+
+
+def conclusion_text(rows: list[dict]) -> str:
+    """A short Markdown summary of what holds, what does not, and in which regime (for the intro)."""
+
+    def phrase(claim: str, subject: str) -> str:
+        answer = regime_answer(rows, claim)
+        parts = [f"{v} in the {r} regime" for r, v in answer.items()]
+        return f"{subject}: " + "; ".join(parts) if parts else f"{subject}: not measured"
+
+    ada = [r for r in rows if r["claim"] == "adagrad"]
+    ada_text = "; ".join(f"{r['comparison'].replace('Adagrad vs ', 'vs ')} {r['verdict']}" for r in ada)
+    lines = [
+        f"- *Adagrad does better than L-BFGS and SGD* (easy regime): {ada_text}.",
+        "- " + phrase("hard", "*An LSTM is hard to optimise without tricks*") + ".",
+        "- " + phrase("weighted", "*Weighting helps*") + ".",
+        "- " + phrase("denoising", "*Denoising helps*") + ".",
+        "- " + phrase("conclusion", "*Denoising is the more efficient trick* (denoising vs weighting)") + ".",
+    ]
+    return "\n".join(lines)

@@ -3,8 +3,9 @@
 The cache key covers the config, the training and evaluation data, the evaluation settings and
 a hash of the lstm_lib code that training and evaluation reach (:mod:`lstm_lib.sources`), so a
 rebuild with nothing changed trains nothing, and a change to that code or to a parameter retrains
-what it affects. Entries are written atomically and
-verified on reading; a corrupted or partial entry is recomputed, never trusted.
+what it affects. Entries are written atomically with a
+checksum of their content and verified on reading; a corrupted, partial or bit-rotten entry is
+recomputed, never trusted.
 """
 
 from __future__ import annotations
@@ -145,31 +146,76 @@ def cache_key(config: TrainConfig, data_hash: str, eval_hash: str, settings: Eva
 TENSORS = ("history", "seconds", "W", "wave_mse", "step_error", "train_step_error")
 
 
+def _checksum(key: str, row: str, tensors: dict[str, torch.Tensor | None]) -> str:
+    """SHA-256 over everything an entry returns: a flipped bit anywhere in it changes the sum."""
+    digest = hashlib.sha256(key.encode() + b"\0" + row.encode())
+    for name in sorted(tensors):
+        value = tensors[name]
+        digest.update(name.encode() + b"\0" + (tensor_hash(value) if value is not None else "none").encode())
+    return digest.hexdigest()
+
+
+def check_cache_dir(cache_dir: str | Path) -> Path:
+    """The cache folder, created if missing; refused before any training if it cannot hold entries."""
+    if str(cache_dir) == "":
+        raise ValueError("cache_dir must be a folder path, got an empty string")
+    path = Path(cache_dir)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ValueError(f"cache_dir {path} cannot be created: {exc.strerror}") from None
+    if not path.is_dir():
+        raise ValueError(f"cache_dir {path} is not a folder")
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise ValueError(f"cache_dir {path} is not writable")
+    return path
+
+
 def _store(path: Path, key: str, run: Run) -> None:
-    payload = {"key": key, "row": json.dumps(run.row)}
-    payload |= {name: getattr(run, name) for name in TENSORS if getattr(run, name) is not None}
-    if run.spec is not None:
-        payload["spec"] = json.dumps(dataclasses.asdict(run.spec))
-    atomic_write(path, lambda tmp: torch.save(payload, tmp))
+    """Write an entry with its checksum; a failure to write loses the cache entry, never the run."""
+    row = json.dumps(run.row)
+    spec = json.dumps(dataclasses.asdict(run.spec)) if run.spec is not None else ""
+    tensors = {name: getattr(run, name) for name in TENSORS}
+    payload = {"key": key, "row": row, "spec": spec}
+    payload |= {name: value for name, value in tensors.items() if value is not None}
+    payload["checksum"] = _checksum(key, row + spec, tensors)
+    try:
+        atomic_write(path, lambda tmp: torch.save(payload, tmp))
+    except OSError as exc:
+        warnings.warn(f"cache entry {path.name} not written ({exc.strerror or exc})", stacklevel=3)
 
 
 def _fetch(path: Path, key: str) -> Run | None:
-    """The cached run, or ``None`` if missing; a damaged entry is reported, deleted and recomputed."""
-    if not path.exists():
+    """The cached run, or ``None`` if missing; a damaged entry is reported, deleted and recomputed.
+
+    The entry's checksum covers its key, row and tensors, so bit rot anywhere in what it
+    returns is caught, not only damage that breaks the file's structure.
+    """
+    if not path.exists() and not path.is_symlink():
         return None
     try:
+        if not path.is_file():
+            raise ValueError("not a regular file")
         payload = torch.load(path, weights_only=True)
-        if payload["key"] != key:
+        if not isinstance(payload, dict) or payload.get("key") != key:
             raise ValueError("key mismatch")
+        tensors = {name: payload.get(name) for name in TENSORS}
+        if not all(t is None or isinstance(t, torch.Tensor) for t in tensors.values()):
+            raise ValueError("a field is not a tensor")
+        if payload.get("checksum") != _checksum(key, payload["row"] + payload.get("spec", ""), tensors):
+            raise ValueError("checksum mismatch")
         row = json.loads(payload["row"])
         history, seconds = payload["history"], payload["seconds"]
         if not row["diverged"] and (history.numel() != row["iterations"] or "W" not in payload):
             raise ValueError("incomplete entry")
-        spec = Spec(**json.loads(payload["spec"])) if "spec" in payload else None
+        spec = Spec(**json.loads(payload["spec"])) if payload.get("spec") else None
         return Run(row, history, seconds, payload.get("W"), spec, *(payload.get(n) for n in TENSORS[3:]))
-    except Exception as exc:  # truncated zip, wrong content, anything: never trust it
-        warnings.warn(f"cache entry {path.name} is damaged ({exc}); recomputing", stacklevel=3)
-        path.unlink(missing_ok=True)
+    except Exception as exc:  # truncated zip, wrong content, bit rot, anything: never trust it
+        warnings.warn(f"cache entry {path.name} is damaged ({str(exc)[:200]}); recomputing", stacklevel=3)
+        try:
+            path.unlink(missing_ok=True)
+        except OSError:  # a read-only cache, or a folder where an entry should be: recompute all the same
+            pass
         return None
 
 
@@ -197,6 +243,7 @@ def compare(
     if not seeds:
         raise ValueError("seeds must be a non-empty list of ints")
     workers = (os.cpu_count() or 1) if workers is None else check_int("workers", workers, 1)
+    cache = check_cache_dir(cache_dir) if cache_dir is not None else None
     settings = task.evaluation
     eval_data = task.test_data()
     data = {s: task.train_data(s) for s in seeds}
@@ -204,7 +251,6 @@ def compare(
     eval_hash = tensor_hash(eval_data)
     data_hash = {s: tensor_hash(d) for s, d in data.items()}
     keys = [cache_key(job, data_hash[s], eval_hash, settings) for job, s in jobs]
-    cache = Path(cache_dir) if cache_dir is not None else None
     runs: list[Run | None] = [_fetch(cache / f"{k}.pt", k) if cache else None for k in keys]
     todo = [i for i, r in enumerate(runs) if r is None]
     bar = tqdm(total=len(todo), disable=not progress or not todo, desc="training", leave=False)

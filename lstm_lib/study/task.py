@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import torch
 
-from lstm_lib.model.data import band_parameters, wave_band
+from lstm_lib.model.data import MAX_VALUES, band_parameters, check_period, wave_band
 from lstm_lib.training.trial import EvalSettings
 from lstm_lib.validation import check_float, check_int, check_seed
 
@@ -45,16 +45,21 @@ class WaveTask:
     def __post_init__(self) -> None:
         check_int("n_train", self.n_train, 1)
         check_int("length", self.length, 2)
-        check_float("period", self.period, low=0, low_open=True, high=1e6)
+        check_period(self.period)
         check_float("spread", self.spread, low=0, high=1, high_open=True)
         check_int("n_test", self.n_test, 1)
         if not isinstance(self.prime_lengths, tuple) or not self.prime_lengths:
-            raise ValueError(f"prime_lengths must be a non-empty tuple of ints >= 2, got {self.prime_lengths!r}")
+            got = str(self.prime_lengths)[:80]
+            raise ValueError(f"prime_lengths must be a non-empty tuple of ints >= 2, got {got}")
         for p in self.prime_lengths:
             check_int("prime_lengths[]", p, 2)
         check_int("horizon", self.horizon, 1)
         check_float("threshold", self.threshold, low=0, low_open=True)
         check_seed("test_seed", self.test_seed)
+        if self.n_train * self.length > MAX_VALUES:
+            raise ValueError(f"n_train * length must be at most {MAX_VALUES} values, got {self.n_train * self.length}")
+        if self.n_test * (max(self.prime_lengths) + self.horizon) > MAX_VALUES:
+            raise ValueError(f"n_test * (longest prime + horizon) must be at most {MAX_VALUES} values")
 
     def train_data(self, seed: int) -> torch.Tensor:
         """The ``n_train`` training waves of seed ``seed``, (n_train, length, 1) float64."""

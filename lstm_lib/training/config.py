@@ -9,7 +9,7 @@ from typing import Any
 import torch
 
 from lstm_lib.model.network import BACKENDS
-from lstm_lib.validation import check_choice, check_dtype, check_float, check_int, check_seed
+from lstm_lib.validation import check_choice, check_dtype, check_float, check_int, check_seed, excerpt
 
 METHODS = ("plain", "weighted", "denoising", "weighted+denoising")
 OPTIMIZERS = ("adagrad", "sgd", "lbfgs")
@@ -56,7 +56,7 @@ class TrainConfig:
         if self.clip is not None:
             check_float("clip", self.clip, low=0, low_open=True)
         if not isinstance(self.dtype, str):
-            raise ValueError(f"dtype must be one of ('float64', 'float32') given as a string, got {self.dtype!r}")
+            raise ValueError(f"dtype must be one of ('float64', 'float32') as a string, got {excerpt(self.dtype)}")
         check_dtype("dtype", self.dtype)
         check_choice("device", self.device, ("cpu", "cuda"))
         if self.device == "cuda" and not torch.cuda.is_available():
