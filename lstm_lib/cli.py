@@ -8,8 +8,10 @@ status 2 and one line on stderr that names the flag, before any work starts.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import dataclasses
+import os
 import re
 import sys
 import time
@@ -319,7 +321,35 @@ def format_summary(summary: list[dict], columns: tuple[str, ...]) -> str:
 COMPARE_COLUMNS = ("final_mse", "free_mse", "horizon", "train_seconds")
 
 
+def _compare_out(text: str | None) -> Path | None:
+    """``--out`` checked before any training: a file path (written atomically), never a directory."""
+    if text is None:
+        return None
+    path = Path(text)
+    if path.is_dir() or text.endswith(("/", "\\")):
+        raise UsageError("--out", f"{text} is a directory; give a file such as {Path(text) / 'runs.csv'}")
+    if path.parent.exists() and not path.parent.is_dir():
+        raise UsageError("--out", f"{path.parent} is not a directory")
+    return path
+
+
+def write_rows(path: Path, rows: list[dict]) -> None:
+    """One CSV row per config and seed, every column of the table's rows, written atomically."""
+    columns = list(dict.fromkeys(key for row in rows for key in row))
+
+    def write(tmp: str) -> None:
+        with open(tmp, "w", newline="", encoding="utf-8") as fh:
+            writer = csv.DictWriter(fh, fieldnames=columns)
+            writer.writeheader()
+            writer.writerows(rows)
+
+    from lstm_lib.files import atomic_write
+
+    atomic_write(path, write)
+
+
 def _compare(args: argparse.Namespace) -> int:
+    from lstm_lib.study.cluster import dask_executor
     from lstm_lib.study.experiments import DEFAULT_CACHE, compare
 
     seeds = list(dict.fromkeys(args.seeds))
@@ -328,21 +358,34 @@ def _compare(args: argparse.Namespace) -> int:
             raise UsageError("--seeds", f"seeds must be ints in [0, 2**63), got {seed}")
     if args.workers < 1:
         raise UsageError("--workers", f"workers must be an int >= 1, got {args.workers}")
+    out = _compare_out(args.out)
+    if args.scheduler is not None and not args.scheduler.strip():
+        raise UsageError("--scheduler", "give a Dask scheduler address such as tcp://host:8786")
     configs = [config_from_args(args, method=m) for m in dict.fromkeys(args.methods)]
     task = task_from_args(args)
     cache = None if args.no_cache else (args.cache_dir or DEFAULT_CACHE)
     start = time.perf_counter()
-    table = compare(
-        configs,
-        seeds,
-        task.train_data(),
-        task.test_data(),
-        task.eval_spec,
-        workers=args.workers,
-        cache_dir=cache,
-        progress=not args.quiet,
-    )
+    with contextlib.ExitStack() as stack:
+        executor = None
+        if args.scheduler:
+            try:
+                executor = stack.enter_context(dask_executor(args.scheduler))
+            except (ImportError, ConnectionError, ValueError) as exc:
+                raise UsageError("--scheduler", str(exc)) from None
+        table = compare(
+            configs,
+            seeds,
+            task.train_data(),
+            task.test_data(),
+            task.eval_spec,
+            workers=args.workers,
+            cache_dir=cache,
+            progress=not args.quiet,
+            executor=executor,
+        )
     seconds = time.perf_counter() - start
+    if out is not None:
+        write_rows(out, table.rows)
     base = configs[0]
     print(
         f"{len(configs)} method(s) x {len(seeds)} seed(s), {base.optimizer}, {base.iterations} iterations, "
@@ -351,10 +394,18 @@ def _compare(args: argparse.Namespace) -> int:
     )
     print(format_summary(table.summary(columns=COMPARE_COLUMNS), COMPARE_COLUMNS))
     print(f"seconds: {seconds:.2f}")
+    if out is not None:
+        print(f"wrote {out}")
     return 0
 
 
 def _book(args: argparse.Namespace) -> int:
+    from lstm_lib.study.cluster import SCHEDULER_ENV
+
+    if args.scheduler is not None:
+        if not args.scheduler.strip():
+            raise UsageError("--scheduler", "give a Dask scheduler address such as tcp://host:8786")
+        os.environ[SCHEDULER_ENV] = args.scheduler.strip()  # the chapters' kernels inherit it
     try:
         if not args.no_execute:
             book.execute(args.profile, only=args.chapter or None, force=args.force)
@@ -412,6 +463,15 @@ def build_parser() -> argparse.ArgumentParser:
     _add_config_flags(p, skip=("method", "seed"))
     _add_data_flags(p, evaluation=True)
     p.add_argument("--workers", type=int, default=1, help="worker processes, one torch thread each (default: 1)")
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="train on the Dask cluster whose scheduler is at ADDRESS (tcp://host:8786) instead of --workers "
+        "local processes; needs the cluster extra. Results and cache stay on this machine",
+    )
+    p.add_argument(
+        "--out", metavar="FILE.csv", help="write one row per method and seed (method, seed, final_mse, ...; atomic)"
+    )
     p.add_argument("--cache-dir", metavar="DIR", help="result cache (default: .cache/experiments)")
     p.add_argument("--no-cache", action="store_true", help="neither read nor write the result cache")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -424,6 +484,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-build", action="store_true", help="only execute the chapters")
     p.add_argument(
         "--force", action="store_true", help="re-execute chapters even when nothing they depend on has changed"
+    )
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run the chapters' multi-seed studies on this Dask scheduler (sets LSTM_LIB_SCHEDULER for them)",
     )
     p.set_defaults(func=_book)
     return parser

@@ -13,7 +13,8 @@ import hashlib
 import json
 import os
 import warnings
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
@@ -23,6 +24,7 @@ from tqdm.auto import tqdm
 
 from lstm_lib import sources
 from lstm_lib.files import atomic_write
+from lstm_lib.study.cluster import dask_executor, scheduler_from_env
 from lstm_lib.study.statistics import mean_interval
 from lstm_lib.training import trial
 from lstm_lib.training.config import TrainConfig
@@ -123,10 +125,14 @@ def compare(
     workers: int | None = None,
     cache_dir: str | Path | None = DEFAULT_CACHE,
     progress: bool = False,
+    executor: Executor | None = None,
 ) -> Table:
     """Train every config with every seed (the config's own seed is replaced) and evaluate it.
 
-    Runs in ``workers`` processes (default: the number of cores), one torch thread each.
+    Runs on ``executor`` (any ``concurrent.futures.Executor``, e.g. a Dask client's
+    ``get_executor()``); without one, on the Dask scheduler named by ``$LSTM_LIB_SCHEDULER`` if set,
+    else in ``workers`` local processes (default: the number of cores); one torch thread per training.
+    Only this process reads and writes the cache, so workers need no shared disk.
     ``cache_dir=None`` disables the cache; ``progress=True`` shows a progress bar (off by default,
     so executed notebooks stay free of it). Rows keep the order configs x seeds.
     """
@@ -135,6 +141,8 @@ def compare(
     if not seeds:
         raise ValueError("seeds must be a non-empty list of ints")
     workers = (os.cpu_count() or 1) if workers is None else check_int("workers", workers, 1)
+    if executor is not None and not isinstance(executor, Executor):
+        raise ValueError(f"executor must be a concurrent.futures.Executor, got {type(executor).__name__}")
     check_sequences("data", data)
     check_sequences("eval_data", eval_data, n_in=data.shape[2], min_length=spec.prime_length + spec.horizon)
     jobs = [c.replace(seed=s) for c in configs for s in seeds]
@@ -151,15 +159,20 @@ def compare(
             _store(cache / f"{keys[i]}.pt", keys[i], run)
         bar.update(1)
 
-    if workers > 1 and len(todo) > 1:
-        with ProcessPoolExecutor(
-            min(workers, len(todo)), mp_context=get_context("spawn"), initializer=_init_worker
-        ) as pool:
-            futures = {i: pool.submit(train_and_evaluate, jobs[i], data, eval_data, spec) for i in todo}
+    with ExitStack() as stack:
+        if executor is None and todo and scheduler_from_env():
+            executor = stack.enter_context(dask_executor(scheduler_from_env()))
+        elif executor is None and workers > 1 and len(todo) > 1:
+            pool = ProcessPoolExecutor(
+                min(workers, len(todo)), mp_context=get_context("spawn"), initializer=_init_worker
+            )
+            executor = stack.enter_context(pool)
+        if executor is not None:
+            futures = {i: executor.submit(train_and_evaluate, jobs[i], data, eval_data, spec) for i in todo}
             for i, future in futures.items():
                 done(i, future.result())
-    else:
-        for i in todo:
-            done(i, train_and_evaluate(jobs[i], data, eval_data, spec))
+        else:
+            for i in todo:
+                done(i, train_and_evaluate(jobs[i], data, eval_data, spec))
     bar.close()
     return Table([r for r in runs if r is not None])
