@@ -38,4 +38,4 @@ strip: install
 	$(PY) -m lstm_lib.book.nbclean chapters/*.ipynb
 
 clean:
-	rm -rf _build .cache screenshots chapters/figures _vendor
+	rm -rf _build .cache screenshots chapters/figures

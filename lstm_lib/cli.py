@@ -8,8 +8,10 @@ status 2 and one line on stderr that names the flag, before any work starts.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import dataclasses
+import os
 import re
 import sys
 import time
@@ -158,22 +160,30 @@ def _add_period_flag(parser: argparse.ArgumentParser | argparse._ArgumentGroup) 
 
 
 def _add_data_flags(parser: argparse.ArgumentParser, evaluation: bool = False) -> None:
-    group = parser.add_argument_group("data (lstm_lib.setup.WaveTask)")
+    group = parser.add_argument_group("data (lstm_lib.study.task.WaveTask)")
     group.add_argument("--n-train", type=int, default=TASK.n_train, help=f"training waves (default: {TASK.n_train})")
     group.add_argument(
         "--length", type=int, default=TASK.length, help=f"time steps per training wave (default: {TASK.length})"
     )
     _add_period_flag(group)
     group.add_argument(
-        "--data-seed", type=int, default=TASK.seed, help=f"seed of the waves' phase shifts (default: {TASK.seed})"
+        "--spread",
+        type=float,
+        default=TASK.spread,
+        help=f"relative half-width of the band of time scales, in [0, 1) (default: {TASK.spread})",
     )
+    if not evaluation:
+        group.add_argument(
+            "--data-seed", type=int, default=0, help="seed of the training waves (compare uses each run's seed)"
+        )
     if evaluation:
         group.add_argument("--n-test", type=int, default=TASK.n_test, help=f"held-out waves (default: {TASK.n_test})")
         group.add_argument(
             "--prime-length",
             type=int,
-            default=TASK.prime_length,
-            help=f"steps of each held-out wave read before generating (default: {TASK.prime_length})",
+            nargs="+",
+            default=list(TASK.prime_lengths),
+            help=f"steps of each held-out wave read before generating, one or more (default: {TASK.prime_lengths})",
         )
         group.add_argument(
             "--horizon", type=int, default=TASK.horizon, help=f"free-running steps judged (default: {TASK.horizon})"
@@ -191,18 +201,20 @@ DATA_FLAGS = {
     "n_test": "--n-test",
     "length": "--length",
     "period": "--period",
-    "seed": "--data-seed",
-    "prime_length": "--prime-length",
+    "spread": "--spread",
+    "prime_lengths": "--prime-length",
     "horizon": "--horizon",
     "threshold": "--threshold",
 }
 
 
 def task_from_args(args: argparse.Namespace) -> WaveTask:
-    values = {"n_train": args.n_train, "length": args.length, "period": args.period, "seed": args.data_seed}
-    for name in ("n_test", "prime_length", "horizon", "threshold"):
+    values = {"n_train": args.n_train, "length": args.length, "period": args.period, "spread": args.spread}
+    for name in ("n_test", "horizon", "threshold"):
         if hasattr(args, name):
             values[name] = getattr(args, name)
+    if hasattr(args, "prime_length"):
+        values["prime_lengths"] = tuple(args.prime_length)
     return _build(WaveTask, values, DATA_FLAGS)
 
 
@@ -231,7 +243,7 @@ def _train(args: argparse.Namespace) -> int:
         _output("--out", args.out)
     start = time.perf_counter()
     try:
-        result = train(config, task.train_data(), progress=not args.quiet)
+        result = train(config, task.train_data(args.data_seed), progress=not args.quiet)
     except TrainingDiverged as exc:
         print(f"{PROG} train: {exc}", file=sys.stderr)
         return 1
@@ -342,7 +354,20 @@ def format_summary(summary: list[dict], columns: tuple[str, ...]) -> str:
 COMPARE_COLUMNS = ("final_mse", "free_mse", "horizon", "train_seconds")
 
 
+def _compare_out(text: str | None) -> Path | None:
+    """``--out`` checked before any training: a file path (written atomically), never a directory."""
+    if text is None:
+        return None
+    path = Path(text)
+    if path.is_dir() or text.endswith(("/", "\\")):
+        raise UsageError("--out", f"{text} is a directory; give a file such as {Path(text) / 'runs.csv'}")
+    if path.parent.exists() and not path.parent.is_dir():
+        raise UsageError("--out", f"{path.parent} is not a directory")
+    return path
+
+
 def _compare(args: argparse.Namespace) -> int:
+    from lstm_lib.study.cluster import dask_executor
     from lstm_lib.study.experiments import DEFAULT_CACHE, check_cache_dir, compare
 
     seeds = list(dict.fromkeys(args.seeds))
@@ -351,6 +376,9 @@ def _compare(args: argparse.Namespace) -> int:
             raise UsageError("--seeds", f"seeds must be ints in [0, 2**63), got {seed}")
     if args.workers < 1:
         raise UsageError("--workers", f"workers must be an int >= 1, got {args.workers}")
+    out = _compare_out(args.out)
+    if args.scheduler is not None and not args.scheduler.strip():
+        raise UsageError("--scheduler", "give a Dask scheduler address such as tcp://host:8786")
     configs = [config_from_args(args, method=m) for m in dict.fromkeys(args.methods)]
     task = task_from_args(args)
     cache = None if args.no_cache else (DEFAULT_CACHE if args.cache_dir is None else args.cache_dir)
@@ -360,29 +388,47 @@ def _compare(args: argparse.Namespace) -> int:
         except ValueError as exc:
             raise UsageError("--cache-dir", str(exc)) from None
     start = time.perf_counter()
-    table = compare(
-        configs,
-        seeds,
-        task.train_data(),
-        task.test_data(),
-        task.eval_spec,
-        workers=args.workers,
-        cache_dir=cache,
-        progress=not args.quiet,
-    )
+    with contextlib.ExitStack() as stack:
+        executor = None
+        if args.scheduler:
+            try:
+                executor = stack.enter_context(dask_executor(args.scheduler))
+            except (ImportError, ConnectionError, ValueError) as exc:
+                raise UsageError("--scheduler", str(exc)) from None
+        table = compare(
+            configs,
+            seeds,
+            task,
+            workers=args.workers,
+            cache_dir=cache,
+            progress=not args.quiet,
+            executor=executor,
+        )
     seconds = time.perf_counter() - start
+    if out is not None:
+        from lstm_lib.study.records import write_rows
+
+        write_rows(table.rows, out)
     base = configs[0]
     print(
         f"{len(configs)} method(s) x {len(seeds)} seed(s), {base.optimizer}, {base.iterations} iterations, "
-        f"lr {base.lr:g}; free-running: prime {task.prime_length}, horizon {task.horizon} steps, "
+        f"lr {base.lr:g}; free-running: primes {task.prime_lengths}, horizon {task.horizon} steps, "
         f"threshold {task.threshold:g}"
     )
     print(format_summary(table.summary(columns=COMPARE_COLUMNS), COMPARE_COLUMNS))
     print(f"seconds: {seconds:.2f}")
+    if out is not None:
+        print(f"wrote {out}")
     return 0
 
 
 def _book(args: argparse.Namespace) -> int:
+    from lstm_lib.study.cluster import SCHEDULER_ENV
+
+    if args.scheduler is not None:
+        if not args.scheduler.strip():
+            raise UsageError("--scheduler", "give a Dask scheduler address such as tcp://host:8786")
+        os.environ[SCHEDULER_ENV] = args.scheduler.strip()  # the chapters' kernels inherit it
     try:
         if not args.no_execute:
             book.execute(args.profile, only=args.chapter or None, force=args.force)
@@ -440,6 +486,15 @@ def build_parser() -> argparse.ArgumentParser:
     _add_config_flags(p, skip=("method", "seed"))
     _add_data_flags(p, evaluation=True)
     p.add_argument("--workers", type=int, default=1, help="worker processes, one torch thread each (default: 1)")
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="train on the Dask cluster whose scheduler is at ADDRESS (tcp://host:8786) instead of --workers "
+        "local processes; needs the cluster extra. Results and cache stay on this machine",
+    )
+    p.add_argument(
+        "--out", metavar="FILE.csv", help="write one row per method and seed (method, seed, final_mse, ...; atomic)"
+    )
     p.add_argument("--cache-dir", metavar="DIR", help="result cache (default: .cache/experiments)")
     p.add_argument("--no-cache", action="store_true", help="neither read nor write the result cache")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -452,6 +507,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-build", action="store_true", help="only execute the chapters")
     p.add_argument(
         "--force", action="store_true", help="re-execute chapters even when nothing they depend on has changed"
+    )
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run the chapters' multi-seed studies on this Dask scheduler (sets LSTM_LIB_SCHEDULER for them)",
     )
     p.set_defaults(func=_book)
     return parser

@@ -1,68 +1,46 @@
-"""Offline reading set-up: MathJax is installed locally by ``lstm_lib.book.install_mathjax`` and the
-book's configuration points at that copy (the browser test checks the result in Chromium)."""
+"""Offline reading with pip alone: MathJax comes from the ``sphinx-mathjax-offline`` package, which
+copies it into the HTML; no npm, no CDN (the browser test checks the typeset math in Chromium)."""
 
 from __future__ import annotations
 
-import io
-import tarfile
+import importlib
 from pathlib import Path
 
 import pytest
 import yaml
+from _site import HTML, require_html
 
 from lstm_lib.book import runner as book
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _fake_tarball(root: Path) -> Path:
-    """A stand-in for ``npm pack mathjax@VERSION`` (no network in tests)."""
-    path = root / ".cache" / "npm" / f"mathjax-{book.MATHJAX_VERSION}.tgz"
-    path.parent.mkdir(parents=True)
-    files = {
-        "package/es5/tex-chtml-full.js": b"window.MathJax = window.MathJax || {};",
-        "package/es5/output/chtml/fonts/woff-v2/MathJax_Main-Regular.woff": b"wOF2",
-        "package/es5/ui/menu.js": b"",
-        "package/es5/tex-svg.js": b"not needed",
-        "package/README.md": b"not needed",
-    }
-    with tarfile.open(path, "w:gz") as tar:
-        for name, data in files.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    return path
-
-
-def test_install_mathjax_extracts_what_the_pages_need(tmp_path: Path) -> None:
-    _fake_tarball(tmp_path)
-    target = book.install_mathjax(tmp_path)
-    assert target == tmp_path / book.VENDOR / "_static" / "mathjax"
-    assert (target / "tex-chtml-full.js").is_file()
-    assert (target / "output/chtml/fonts/woff-v2/MathJax_Main-Regular.woff").is_file()
-    assert (target / "ui/menu.js").is_file()
-    assert not (target / "tex-svg.js").exists() and not (target / "README.md").exists()
-    assert (target / ".version").read_text().strip() == book.MATHJAX_VERSION
-    before = (target / "tex-chtml-full.js").stat().st_mtime_ns
-    assert book.install_mathjax(tmp_path) == target  # already there: nothing redone
-    assert (target / "tex-chtml-full.js").stat().st_mtime_ns == before
-    assert not list((tmp_path / ".cache").glob("mathjax-*")), "staging folder left behind"
-
-
-def test_install_mathjax_without_npm_says_so(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
-    with pytest.raises(book.ChapterError, match="npm is missing"):
-        book.install_mathjax(tmp_path)
-
-
-def test_config_points_at_the_local_copy() -> None:
+def test_config_uses_the_pip_mathjax_and_the_offline_check() -> None:
     config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
-    sphinx = config["sphinx"]["config"]
-    assert "://" not in sphinx["mathjax_path"]
-    assert book.VENDOR in sphinx["html_extra_path"]
-    # html_extra_path copies _vendor/ into the HTML root; mathjax_path is relative to _static/
-    assert sphinx["mathjax_path"] == "mathjax/tex-chtml-full.js"
+    sphinx = config["sphinx"]
+    assert "sphinx-mathjax-offline" in sphinx["extra_extensions"]
+    assert "mathjax_path" not in sphinx["config"] and "html_extra_path" not in sphinx["config"]
     assert config["launch_buttons"].get("thebe") is False
-    assert "offline_book" in config["sphinx"]["local_extensions"]
-    gitignore = (ROOT / ".gitignore").read_text(encoding="utf-8").split()
-    assert f"{book.VENDOR}/" in gitignore
+    assert "offline_book" in sphinx["local_extensions"]
+
+
+def test_the_mathjax_package_ships_the_bundle_and_its_fonts() -> None:
+    package = Path(importlib.import_module("sphinx-mathjax-offline").__file__).parent / "static" / "mathjax"
+    assert (package / "tex-chtml.js").is_file()
+    assert list((package / "output" / "chtml" / "fonts").rglob("*.woff"))
+
+
+def test_no_npm_code_path_is_left() -> None:
+    for path in [*(ROOT / "lstm_lib").rglob("*.py"), ROOT / "Makefile", ROOT / "_config.yml"]:
+        assert "npm" not in path.read_text(encoding="utf-8").lower().split(), f"{path} still mentions npm"
+    assert not hasattr(book, "install_mathjax")
+
+
+@pytest.mark.book
+def test_the_built_site_serves_mathjax_itself() -> None:
+    html = require_html()
+    mathjax = HTML / "_static" / "mathjax"
+    scripts = list(mathjax.glob("tex-*.js"))
+    assert scripts, f"no MathJax under {mathjax}"
+    page = (html / "chapters" / "01_lstm_cell.html").read_text(encoding="utf-8")
+    assert "_static/mathjax/tex-" in page

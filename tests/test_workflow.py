@@ -90,3 +90,18 @@ def test_every_action_is_pinned(workflow: dict) -> None:
     assert not unpinned, f"actions must be pinned to a version tag or a commit SHA: {unpinned}"
     kinds = {"sha" if re.search(r"@[0-9a-f]{40}$", u) else "tag" for u in uses}
     assert len(kinds) == 1, "pin every action the same way (all version tags or all SHAs)"
+
+
+def test_library_tests_run_on_every_supported_python(workflow: dict) -> None:
+    name, job = _job_running(workflow, "pytest")
+    assert "if" not in job or "pull_request" in job["if"]
+    versions = [str(v) for v in job["strategy"]["matrix"]["python"]]
+    assert versions == ["3.11", "3.12", "3.13"]
+    assert _uses(job, "actions/setup-python")[0]["with"]["python-version"] == "${{ matrix.python }}"
+    assert any(".[dev]" in step.get("run", "") for step in _steps(job)), f"{name} does not install the extras"
+
+
+def test_the_published_book_names_its_repository(workflow: dict) -> None:
+    _, job = _job_running(workflow, "make book")
+    step = next(step for step in _steps(job) if "make book" in step.get("run", ""))
+    assert step["env"]["LSTM_BOOK_REPOSITORY"] == "https://github.com/${{ github.repository }}"

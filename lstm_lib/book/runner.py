@@ -5,13 +5,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import subprocess
 import sys
-import tarfile
-import tempfile
 import time
 from pathlib import Path
+from types import EllipsisType
 
 import yaml
 
@@ -64,6 +62,10 @@ def profile_parameters(profile: str, root: Path = ROOT) -> dict[str, dict]:
         raise ChapterError(f"{path} must map chapter names to parameter mappings")
     return values
 
+
+KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=ERROR"]
+"""The kernel's log to the terminal keeps its errors only: its transport notice ("running over TCP
+without encryption", a local kernel) would otherwise print once per chapter. Cell output is untouched."""
 
 STAMP_KEY = "lstm_lib_stamp"
 WORK = Path(".cache") / "book"
@@ -203,6 +205,7 @@ def _run(path: Path, parameters: dict, digest: str, root: Path) -> None:
             kernel_name="python3",
             cwd=str(path.parent),
             progress_bar=False,
+            extra_arguments=KERNEL_ARGUMENTS,
         )
     except BaseException as exc:
         if running.exists():
@@ -229,91 +232,47 @@ def execute(profile: str = "full", root: Path = ROOT, only: list[str] | None = N
     for path, chapter_params in plan:
         current = stamp(path, chapter_params)
         if not force and _executed_stamp(path) == current:
-            print(f"[book] {path.stem}: unchanged since its last execution, skipped", flush=True)
+            print(f"[book] {path.stem}: cached (unchanged since its last execution)", flush=True)
             continue
         t0 = time.perf_counter()
-        print(f"[book] executing {path.relative_to(root)} ({profile})", flush=True)
         _run(path, chapter_params, current, root)
         _refresh_git_index(path, root)
-        print(f"[book] {path.stem}: {time.perf_counter() - t0:.1f} s", flush=True)
+        print(f"[book] {path.stem}: executed in {time.perf_counter() - t0:.1f} s ({profile})", flush=True)
     seconds = time.perf_counter() - start
     print(f"[book] execution took {seconds:.1f} s", flush=True)
     return seconds
 
 
-MATHJAX_VERSION = "3.2.2"
-MATHJAX_PARTS = ("tex-chtml-full.js", "a11y/", "adaptors/", "input/", "output/chtml.js", "output/chtml/", "sre/", "ui/")
-"""What the pages need from MathJax's ``es5/`` folder: the TeX+CHTML bundle, its fonts and the
-parts it loads on demand (accessibility menu, speech rules), so no page fetches anything from a CDN."""
-
-
-VENDOR = "_vendor"
-"""Git-ignored folder copied as-is into the HTML (``html_extra_path``). Not ``_static/``: Jupyter Book
-adds a ``<script>`` tag for every ``.js`` file under ``_static/`` to every page."""
-
-
-def install_mathjax(root: Path = ROOT) -> Path:
-    """Put MathJax into ``_vendor/_static/mathjax/`` so the book typesets math offline.
-
-    ``_config.yml`` copies ``_vendor/`` into the HTML (``html_extra_path``), which lands the files
-    in ``_build/html/_static/mathjax/``, and points ``mathjax_path`` there. Downloaded once with
-    ``npm pack`` into ``.cache/npm/``; skipped when the right version is already in place.
-    Returns the folder.
-    """
-    root = Path(root).resolve()
-    target = root / VENDOR / "_static" / "mathjax"
-    marker = target / ".version"
-    if (target / "tex-chtml-full.js").exists() and marker.exists() and marker.read_text().strip() == MATHJAX_VERSION:
-        return target
-    cache = root / ".cache" / "npm"
-    tarball = cache / f"mathjax-{MATHJAX_VERSION}.tgz"
-    if not tarball.exists():
-        npm = shutil.which("npm")
-        if npm is None:
-            raise ChapterError(
-                "npm is missing: it is needed once to fetch MathJax for offline reading "
-                "(install Node.js, e.g. `apt-get install -y npm`, then rerun)"
-            )
-        cache.mkdir(parents=True, exist_ok=True)
-        cmd = [npm, "pack", f"mathjax@{MATHJAX_VERSION}", "--pack-destination", str(cache), "--silent"]
-        result = subprocess.run(cmd, cwd=cache, capture_output=True, text=True)
-        if result.returncode != 0 or not tarball.exists():
-            raise ChapterError(f"`{' '.join(cmd[1:])}` failed (exit {result.returncode}): {result.stderr.strip()}")
-    staging = Path(tempfile.mkdtemp(dir=root / ".cache", prefix="mathjax-"))
-    try:
-        prefix = "package/es5/"
-        with tarfile.open(tarball) as tar:
-            members = []
-            for member in tar.getmembers():
-                rel = member.name[len(prefix) :] if member.name.startswith(prefix) else ""
-                if (member.isfile() or member.isdir()) and rel and any(rel.startswith(p) for p in MATHJAX_PARTS):
-                    member.name = rel
-                    members.append(member)
-            tar.extractall(staging, members=members, filter="data")
-        if not (staging / "tex-chtml-full.js").exists():
-            raise ChapterError(f"{tarball} holds no es5/tex-chtml-full.js; delete it and rerun")
-        (staging / ".version").write_text(MATHJAX_VERSION + "\n")
-        shutil.rmtree(target, ignore_errors=True)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        staging.rename(target)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    print(f"[book] MathJax {MATHJAX_VERSION} installed in {target.relative_to(root)}", flush=True)
-    return target
-
-
-def build(root: Path = ROOT) -> float:
+def build(root: Path = ROOT, out: Path | None = None, repository: str | None | EllipsisType = ...) -> float:
     """``jupyter-book build . -W -n --keep-going``: any warning fails. Returns seconds taken.
 
-    Installs MathJax locally first (:func:`install_mathjax`): the pages load nothing from outside.
+    The log shows Sphinx's warnings and errors only (the whole log when the build fails). The
+    repository, issue and launch buttons come from :func:`repository_url` (``repository`` overrides
+    it; ``None`` builds without them). ``out`` is the output folder (default: ``root``).
     """
+    from lstm_lib.book import publish
+
+    root = Path(root).resolve()
     start = time.perf_counter()
-    install_mathjax(root)
+    try:
+        url = publish.repository_url(root) if repository is ... else repository
+    except ValueError as exc:
+        raise ChapterError(str(exc)) from None
+    out = root if out is None else Path(out)
+    config = publish.write_config(root, url, out / "_build" / ".config" / "_config.yml")
     exe = Path(sys.executable).with_name("jupyter-book")
-    cmd = [str(exe), "build", str(root), "-W", "-n", "--keep-going"]
-    result = subprocess.run(cmd, cwd=root)
+    cmd = [str(exe), "build", str(root), "--config", str(config), "-W", "-n", "--keep-going"]
+    if out != root:
+        cmd += ["--path-output", str(out)]
+    result = subprocess.run(cmd, cwd=root, capture_output=True, text=True)
+    log = result.stdout + result.stderr
     if result.returncode != 0:
-        raise ChapterError(f"jupyter-book build failed with exit code {result.returncode}")
+        print("\n".join(log.splitlines()[-80:]), file=sys.stderr, flush=True)
+        raise ChapterError(f"jupyter-book build failed with exit code {result.returncode} (its log is above)")
+    for line in publish.warnings_in(log):
+        print(f"[book] {line}", flush=True)
+    html = out / "_build" / "html"
     seconds = time.perf_counter() - start
-    print(f"[book] build took {seconds:.1f} s", flush=True)
+    where = f"{url} buttons" if url else "no repository buttons (set LSTM_BOOK_REPOSITORY to add them)"
+    print(f"[book] build: {seconds:.1f} s, {where}; open {html / 'index.html'}", flush=True)
     return seconds

@@ -16,7 +16,8 @@ import json
 import math
 import os
 import warnings
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
@@ -27,6 +28,7 @@ from tqdm.auto import tqdm
 from lstm_lib import sources
 from lstm_lib.files import atomic_write
 from lstm_lib.model.spec import Spec
+from lstm_lib.study.cluster import dask_executor, scheduler_from_env
 from lstm_lib.study.statistics import geometric_interval, mean_interval
 from lstm_lib.study.task import WaveTask
 from lstm_lib.training import trial
@@ -230,19 +232,27 @@ def compare(
     workers: int | None = None,
     cache_dir: str | Path | None = DEFAULT_CACHE,
     progress: bool = False,
+    executor: Executor | None = None,
 ) -> Table:
     """Train every config on every seed's data (the config's own seed is replaced) and evaluate it.
 
     ``task`` gives each seed's training data (``task.train_data(seed)``), the held-out data and
-    the evaluation settings. Runs in ``workers`` processes (default: the number of cores), one
-    torch thread each. ``cache_dir=None`` disables the cache; ``progress=True`` shows a progress
-    bar (off by default, so executed notebooks stay free of it). Rows keep the order configs x seeds.
+    the evaluation settings. ``cache_dir=None`` disables the cache; ``progress=True`` shows a
+    progress bar (off by default, so executed notebooks stay free of it). Rows keep the order
+    configs x seeds.
+
+    Runs on ``executor`` (any ``concurrent.futures.Executor``, e.g. a Dask client's
+    ``get_executor()``); without one, on the Dask scheduler named by ``$LSTM_LIB_SCHEDULER`` if set,
+    else in ``workers`` local processes (default: the number of cores); one torch thread per training.
+    Only this process reads and writes the cache, so workers need no shared disk.
     """
     if not configs or not all(isinstance(c, TrainConfig) for c in configs):
         raise ValueError("configs must be a non-empty list of TrainConfig")
     if not seeds:
         raise ValueError("seeds must be a non-empty list of ints")
     workers = (os.cpu_count() or 1) if workers is None else check_int("workers", workers, 1)
+    if executor is not None and not isinstance(executor, Executor):
+        raise ValueError(f"executor must be a concurrent.futures.Executor, got {type(executor).__name__}")
     cache = check_cache_dir(cache_dir) if cache_dir is not None else None
     settings = task.evaluation
     eval_data = task.test_data()
@@ -265,15 +275,20 @@ def compare(
         config, seed = jobs[i]
         return config, data[seed], eval_data, settings
 
-    if workers > 1 and len(todo) > 1:
-        with ProcessPoolExecutor(
-            min(workers, len(todo)), mp_context=get_context("spawn"), initializer=_init_worker
-        ) as pool:
-            futures = {i: pool.submit(train_and_evaluate, *args(i)) for i in todo}
+    with ExitStack() as stack:
+        if executor is None and todo and scheduler_from_env():
+            executor = stack.enter_context(dask_executor(scheduler_from_env()))
+        elif executor is None and workers > 1 and len(todo) > 1:
+            pool = ProcessPoolExecutor(
+                min(workers, len(todo)), mp_context=get_context("spawn"), initializer=_init_worker
+            )
+            executor = stack.enter_context(pool)
+        if executor is not None:
+            futures = {i: executor.submit(train_and_evaluate, *args(i)) for i in todo}
             for i, future in futures.items():
                 done(i, future.result())
-    else:
-        for i in todo:
-            done(i, train_and_evaluate(*args(i)))
+        else:
+            for i in todo:
+                done(i, train_and_evaluate(*args(i)))
     bar.close()
     return Table([r for r in runs if r is not None])
