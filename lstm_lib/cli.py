@@ -20,8 +20,8 @@ from typing import Any, NoReturn
 
 from lstm_lib.book import runner as book
 from lstm_lib.study.task import WaveTask
-from lstm_lib.training.config import BACKENDS, METHODS, OPTIMIZERS, TrainConfig
-from lstm_lib.validation import DTYPES, check_input_file, check_output_file, excerpt, load_yaml
+from lstm_lib.training.config import BACKENDS, LINE_SEARCHES, METHODS, OPTIMIZERS, TrainConfig
+from lstm_lib.validation import DTYPES, check_input_file, check_output_file, check_seed, excerpt, load_yaml
 
 PROG = "python -m lstm_lib"
 MAX_MESSAGE = 600
@@ -42,8 +42,15 @@ CONFIG_HELP = {
     "device": f"torch device, cpu or cuda (default: {TrainConfig.device})",
     "backend": f"LSTM implementation, one of {', '.join(BACKENDS)} (default: {TrainConfig.backend})",
     "lbfgs_max_iter": f"loss evaluations per L-BFGS step (default: {TrainConfig.lbfgs_max_iter})",
+    "line_search": "L-BFGS line search: strong_wolfe, or leave it out for a fixed step lr (the PyTorch example)",
 }
-CONFIG_CHOICES = {"method": METHODS, "optimizer": OPTIMIZERS, "dtype": tuple(DTYPES), "backend": BACKENDS}
+CONFIG_CHOICES = {
+    "method": METHODS,
+    "optimizer": OPTIMIZERS,
+    "dtype": tuple(DTYPES),
+    "backend": BACKENDS,
+    "line_search": LINE_SEARCHES,
+}
 
 
 class UsageError(Exception):
@@ -239,6 +246,10 @@ def _train(args: argparse.Namespace) -> int:
 
     config = config_from_args(args)
     task = task_from_args(args)
+    try:
+        check_seed("data_seed", args.data_seed)
+    except ValueError as exc:
+        raise UsageError("--data-seed", str(exc)) from None
     if args.out is not None:
         _output("--out", args.out)
     start = time.perf_counter()
@@ -280,7 +291,7 @@ def _generate(args: argparse.Namespace) -> int:
 
     from lstm_lib.figures.style import plot_generation, save_png, use_style
     from lstm_lib.files import atomic_write
-    from lstm_lib.model.data import sine_waves
+    from lstm_lib.model.data import wave_band
     from lstm_lib.model.network import generate
     from lstm_lib.training.checkpoint import load
 
@@ -293,7 +304,7 @@ def _generate(args: argparse.Namespace) -> int:
         )
     flags = {"period": "--period", "seed": "--seed"}
     try:
-        waves = sine_waves(args.n_waves, args.prime_length + args.steps, args.period, seed=args.seed)
+        waves = wave_band(args.n_waves, args.prime_length + args.steps, args.period, TASK.spread, args.seed)
     except ValueError as exc:
         raise UsageError(flags.get(_field_of(exc), "--period"), str(exc)) from None
     try:
@@ -340,7 +351,7 @@ def _generate(args: argparse.Namespace) -> int:
 
 def format_summary(summary: list[dict], columns: tuple[str, ...]) -> str:
     """A plain-text table: per config, the mean over seeds and its 95% interval in brackets."""
-    from lstm_lib.study.verdicts import summary_rows
+    from lstm_lib.figures.tables import summary_rows
 
     header = ["config", "seeds", "diverged", *[f"{c} mean [95% interval]" for c in columns]]
     rows = summary_rows(summary, "label", columns, fmt=".4g")
@@ -459,15 +470,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--prime-length",
         type=int,
-        default=TASK.prime_length,
-        help=f"true steps read before generating (default: {TASK.prime_length})",
+        default=TASK.prime_lengths[-1],
+        help=f"true steps read before generating (default: {TASK.prime_lengths[-1]})",
     )
     _add_period_flag(p)
     p.add_argument(
         "--seed",
         type=int,
-        default=TASK.seed + 1000,
-        help=f"seed of the waves' phase shifts (default: {TASK.seed + 1000}, the book's held-out waves)",
+        default=TASK.test_seed,
+        help=f"seed of the waves' time scales and phases (default: {TASK.test_seed}, the book's held-out waves)",
     )
     p.add_argument("--n-waves", type=int, default=3, help="how many waves (default: 3)")
     p.add_argument("--out-csv", metavar="FILE", help="write columns wave, step (time step), generated, truth (atomic)")

@@ -12,12 +12,13 @@ import torch
 
 from lstm_lib import TrainConfig, sine_waves
 from lstm_lib.study import experiments as ex
-from lstm_lib.study.experiments import EvalSettings, compare
+from lstm_lib.study.experiments import EvalSettings, FixedTask, compare
 from lstm_lib.training.trial import train_and_evaluate
 
 DATA = sine_waves(3, 30, 4.0, seed=1)
 EVAL = sine_waves(2, 30, 4.0, seed=2)
-SPEC = EvalSettings(prime_length=20, horizon=8)
+SPEC = EvalSettings((20,), 8)
+TASK = FixedTask(DATA, EVAL, SPEC)
 TINY = TrainConfig(iterations=20, n_hidden=8)
 
 
@@ -78,16 +79,16 @@ def test_cache_dir_that_is_a_file_or_empty_is_refused_before_training(tmp_path, 
     afile = tmp_path / "file"
     afile.write_text("x")
     with pytest.raises(ValueError, match="cache_dir"):
-        compare([TINY], [1], DATA, EVAL, SPEC, workers=1, cache_dir=afile)
+        compare([TINY], [1], TASK, workers=1, cache_dir=afile)
     with pytest.raises(ValueError, match="cache_dir"):
-        compare([TINY], [1], DATA, EVAL, SPEC, workers=1, cache_dir="")
+        compare([TINY], [1], TASK, workers=1, cache_dir="")
 
 
 def test_read_only_cache_is_refused_before_training(tmp_path, monkeypatch):
     monkeypatch.setattr(ex, "train_and_evaluate", lambda *a: pytest.fail("trained before checking cache_dir"))
     monkeypatch.setattr(ex.os, "access", lambda path, mode: False)  # also as root, who may write anywhere
     with pytest.raises(ValueError, match="not writable"):
-        compare([TINY], [1], DATA, EVAL, SPEC, workers=1, cache_dir=tmp_path)
+        compare([TINY], [1], TASK, workers=1, cache_dir=tmp_path)
 
 
 def test_damaged_entry_that_cannot_be_deleted_is_recomputed(tmp_path, run, monkeypatch):
@@ -116,7 +117,7 @@ def test_folder_named_like_a_key_is_recomputed_not_a_crash(tmp_path, monkeypatch
     key = ex.cache_key(TINY.replace(seed=1), ex.tensor_hash(DATA), ex.tensor_hash(EVAL), SPEC)
     (tmp_path / f"{key}.pt").mkdir()
     with pytest.warns(UserWarning):
-        table = compare([TINY], [1], DATA, EVAL, SPEC, workers=1, cache_dir=tmp_path)
+        table = compare([TINY], [1], TASK, workers=1, cache_dir=tmp_path)
     assert len(table.rows) == 1
 
 

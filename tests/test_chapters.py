@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from lstm_lib.book import runner as book
-from lstm_lib.book.chapter import RULES, check_parameters
+from lstm_lib.book.chapter import RULES, check_parameters, check_profile_values
 
 CHAPTERS = book.chapters()
 
@@ -53,6 +53,10 @@ def test_first_code_cell_is_a_hidden_parameters_cell(path):
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
 def test_full_profile_defaults_are_valid(path):
     defaults = _defaults(path)
+    if "overrides" in defaults:  # a study chapter: its settings object validates itself
+        assert set(defaults) == {"profile", "overrides"}
+        check_profile_values(defaults)
+        return
     assert set(defaults) <= set(RULES), f"{path.stem}: parameters without a validation rule"
     check_parameters(**defaults)
 
@@ -60,6 +64,11 @@ def test_full_profile_defaults_are_valid(path):
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
 def test_chapter_validates_every_parameter_before_work(path):
     second = "".join(_code_cells(path)[1]["source"])
+    if "overrides" in _defaults(path):  # the study chapters build their settings first, from both parameters
+        assert "reject_unknown_parameters()" in second and "study_for(profile, **overrides)" in second
+        with pytest.raises(ValueError, match="unknown study setting"):
+            check_profile_values({"profile": "full", "overrides": {"n_hiden": 4}})
+        return
     call = next(
         node
         for node in ast.walk(ast.parse(second))

@@ -16,15 +16,17 @@ import matplotlib.image
 import pytest
 import torch
 
-from lstm_lib import cli, load, sine_waves
+from lstm_lib import cli, load
+from lstm_lib.model.data import wave_band
+from lstm_lib.study.task import WaveTask
 from lstm_lib.training.config import TrainConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ["--iterations", "3", "--n-hidden", "4", "--n-train", "2", "--length", "12", "--quiet"]
 CONFIG_FLAGS = ["--" + f.name.replace("_", "-") for f in dataclasses.fields(TrainConfig)] + ["--config"]
-DATA_FLAGS = ["--n-train", "--length", "--period", "--data-seed"]
+DATA_FLAGS = ["--n-train", "--length", "--period", "--spread"]
 EXPECTED = {
-    "train": [*CONFIG_FLAGS, *DATA_FLAGS, "--out", "--quiet"],
+    "train": [*CONFIG_FLAGS, *DATA_FLAGS, "--data-seed", "--out", "--quiet"],
     "generate": [
         "--checkpoint",
         "--steps",
@@ -104,7 +106,7 @@ def test_generate_writes_csv_and_png(checkpoint: Path, tmp_path: Path, capsys) -
     truth = torch.tensor(
         [[float(r["truth"]) for r in rows if r["wave"] == str(k)] for k in range(2)], dtype=torch.float64
     )
-    assert torch.equal(truth, sine_waves(2, 12, 4.0, seed=9)[:, 5:, 0])  # the true continuation, unrounded
+    assert torch.equal(truth, wave_band(2, 12, 4.0, WaveTask().spread, 9)[:, 5:, 0])  # the true continuation
     assert torch.isfinite(torch.tensor([float(r["generated"]) for r in rows])).all()
     image = matplotlib.image.imread(out_png)
     assert image.ndim == 3 and image.shape[0] > 100 and image.shape[1] > 100

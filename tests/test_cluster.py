@@ -13,13 +13,14 @@ from lstm_lib import TrainConfig, sine_waves
 from lstm_lib.cli import main
 from lstm_lib.study import experiments as ex
 from lstm_lib.study.cluster import SCHEDULER_ENV
-from lstm_lib.study.experiments import EvalSettings, compare
+from lstm_lib.study.experiments import EvalSettings, FixedTask, compare
 
 distributed = pytest.importorskip("distributed")
 
 DATA = sine_waves(3, 30, 4.0, seed=1)
 EVAL = sine_waves(2, 30, 4.0, seed=2)
-SPEC = EvalSettings(prime_length=20, horizon=8)
+SPEC = EvalSettings((20,), 8)
+TASK = FixedTask(DATA, EVAL, SPEC)
 TINY = TrainConfig(iterations=20, n_hidden=8)
 CONFIGS = [TINY, TINY.replace(method="denoising", noise_std=0.05)]
 SEEDS = [3, 4]
@@ -53,10 +54,10 @@ def _trained_on(cluster) -> int:
 
 
 def test_dask_executor_gives_the_rows_of_one_local_process(cluster, tmp_path: Path, monkeypatch) -> None:
-    local = compare(CONFIGS, SEEDS, DATA, EVAL, SPEC, workers=1, cache_dir=None)
+    local = compare(CONFIGS, SEEDS, TASK, workers=1, cache_dir=None)
     before = _trained_on(cluster)
     with distributed.Client(cluster) as client:
-        remote = compare(CONFIGS, SEEDS, DATA, EVAL, SPEC, cache_dir=tmp_path, executor=client.get_executor())
+        remote = compare(CONFIGS, SEEDS, TASK, cache_dir=tmp_path, executor=client.get_executor())
     assert _trained_on(cluster) - before == len(CONFIGS) * len(SEEDS)
     _same(local, remote)
     assert len(list(tmp_path.glob("*.pt"))) == len(CONFIGS) * len(SEEDS), "the caller writes the cache"
@@ -65,21 +66,21 @@ def test_dask_executor_gives_the_rows_of_one_local_process(cluster, tmp_path: Pa
         raise AssertionError("trained again: the cache written by the caller was missed")
 
     monkeypatch.setattr(ex, "train_and_evaluate", fail)
-    _same(local, compare(CONFIGS, SEEDS, DATA, EVAL, SPEC, workers=1, cache_dir=tmp_path))
+    _same(local, compare(CONFIGS, SEEDS, TASK, workers=1, cache_dir=tmp_path))
 
 
 def test_scheduler_variable_sends_compare_to_the_cluster(cluster, monkeypatch) -> None:
-    local = compare(CONFIGS[:1], SEEDS, DATA, EVAL, SPEC, workers=1, cache_dir=None)
+    local = compare(CONFIGS[:1], SEEDS, TASK, workers=1, cache_dir=None)
     monkeypatch.setenv(SCHEDULER_ENV, cluster.scheduler_address)
     before = _trained_on(cluster)
-    remote = compare(CONFIGS[:1], SEEDS, DATA, EVAL, SPEC, workers=1, cache_dir=None)
+    remote = compare(CONFIGS[:1], SEEDS, TASK, workers=1, cache_dir=None)
     assert _trained_on(cluster) - before == len(SEEDS)
     _same(local, remote)
 
 
 def test_executor_must_be_an_executor() -> None:
     with pytest.raises(ValueError, match="^executor must be a concurrent.futures.Executor"):
-        compare(CONFIGS, SEEDS, DATA, EVAL, SPEC, executor="tcp://localhost:8786")
+        compare(CONFIGS, SEEDS, TASK, executor="tcp://localhost:8786")
 
 
 def _csv(path: Path) -> list[dict]:

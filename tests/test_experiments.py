@@ -11,12 +11,13 @@ import torch
 
 from lstm_lib import TrainConfig, sine_waves, sources, train
 from lstm_lib.study import experiments as ex
-from lstm_lib.study.experiments import EvalSettings, Run, Table, compare
-from lstm_lib.study.statistics import mean_interval
+from lstm_lib.study.experiments import EvalSettings, FixedTask, Run, Table, compare
+from lstm_lib.study.statistics import geometric_interval
 
 DATA = sine_waves(3, 30, 4.0, seed=1)
 EVAL = sine_waves(2, 30, 4.0, seed=2)
-SPEC = EvalSettings(prime_length=20, horizon=8)
+SPEC = EvalSettings((20,), 8)
+TASK = FixedTask(DATA, EVAL, SPEC)
 TINY = TrainConfig(iterations=20, n_hidden=8)
 CONFIGS = [TINY, TINY.replace(method="weighted", weight_rate=0.95)]
 SEEDS = [3, 4]
@@ -65,7 +66,7 @@ def same_rows(a: list[dict], b: list[dict], ignore=("train_seconds",)) -> None:
 
 
 def test_rows_in_config_times_seed_order(tmp_path):
-    table = compare(CONFIGS, SEEDS, DATA, EVAL, SPEC, workers=1, cache_dir=tmp_path, progress=False)
+    table = compare(CONFIGS, SEEDS, TASK, workers=1, cache_dir=tmp_path, progress=False)
     rows = table.rows
     assert [(r["method"], r["seed"]) for r in rows] == [("plain", 3), ("plain", 4), ("weighted", 3), ("weighted", 4)]
     assert [r["label"] for r in rows] == [c.label() for c in CONFIGS for _ in SEEDS]
@@ -84,37 +85,39 @@ def test_rows_in_config_times_seed_order(tmp_path):
 
 
 def test_second_call_hits_the_cache(tmp_path, monkeypatch):
-    first = compare(CONFIGS, SEEDS, DATA, EVAL, SPEC, workers=1, cache_dir=tmp_path, progress=False)
+    first = compare(CONFIGS, SEEDS, TASK, workers=1, cache_dir=tmp_path, progress=False)
     forbid_runs(monkeypatch)
-    second = compare(CONFIGS, SEEDS, DATA, EVAL, SPEC, workers=1, cache_dir=tmp_path, progress=False)
+    second = compare(CONFIGS, SEEDS, TASK, workers=1, cache_dir=tmp_path, progress=False)
     same_rows(first.rows, second.rows, ignore=())
     for a, b in zip(first.runs, second.runs, strict=True):
         assert torch.equal(a.history, b.history) and torch.equal(a.W, b.W)
 
 
 def test_changing_a_parameter_retrains_only_what_it_affects(tmp_path, count_runs):
-    compare(CONFIGS, SEEDS, DATA, EVAL, SPEC, workers=1, cache_dir=tmp_path, progress=False)
+    compare(CONFIGS, SEEDS, TASK, workers=1, cache_dir=tmp_path, progress=False)
     assert len(count_runs) == 4
     count_runs.clear()
     changed = [CONFIGS[0], CONFIGS[1].replace(lr=0.04)]
-    table = compare(changed, SEEDS, DATA, EVAL, SPEC, workers=1, cache_dir=tmp_path, progress=False)
+    table = compare(changed, SEEDS, TASK, workers=1, cache_dir=tmp_path, progress=False)
     assert [(c.lr, c.seed) for c in count_runs] == [(0.04, 3), (0.04, 4)]
     assert [r["lr"] for r in table.rows] == [0.05, 0.05, 0.04, 0.04]
     count_runs.clear()
-    compare(CONFIGS, [5], DATA, EVAL, SPEC, workers=1, cache_dir=tmp_path, progress=False)  # a new seed
+    compare(CONFIGS, [5], TASK, workers=1, cache_dir=tmp_path, progress=False)  # a new seed
     assert len(count_runs) == 2
     count_runs.clear()
-    compare(CONFIGS, SEEDS, DATA * 0.5, EVAL, SPEC, workers=1, cache_dir=tmp_path, progress=False)  # new data
+    compare(
+        CONFIGS, SEEDS, FixedTask(DATA * 0.5, EVAL, SPEC), workers=1, cache_dir=tmp_path, progress=False
+    )  # new data
     assert len(count_runs) == 4
     count_runs.clear()
-    compare(CONFIGS, SEEDS, DATA, EVAL, EvalSettings(20, 5), workers=1, cache_dir=tmp_path, progress=False)
+    compare(CONFIGS, SEEDS, FixedTask(DATA, EVAL, EvalSettings(20, 5)), workers=1, cache_dir=tmp_path, progress=False)
     assert len(count_runs) == 4
 
 
 def test_library_change_retrains(tmp_path, count_runs, monkeypatch):
-    compare([TINY], [1], DATA, EVAL, SPEC, workers=1, cache_dir=tmp_path, progress=False)
+    compare([TINY], [1], TASK, workers=1, cache_dir=tmp_path, progress=False)
     monkeypatch.setattr(ex, "source_hash", lambda: "edited")
-    compare([TINY], [1], DATA, EVAL, SPEC, workers=1, cache_dir=tmp_path, progress=False)
+    compare([TINY], [1], TASK, workers=1, cache_dir=tmp_path, progress=False)
     assert len(count_runs) == 2
 
 
@@ -135,7 +138,7 @@ def test_source_hash_tracks_training_code_not_cli_or_book(tmp_path, monkeypatch)
 
 @pytest.mark.parametrize("damage", ["garbage", "truncate", "empty", "wrong key"])
 def test_corrupted_cache_entry_is_detected_and_recomputed(tmp_path, count_runs, damage):
-    first = compare(CONFIGS, SEEDS, DATA, EVAL, SPEC, workers=1, cache_dir=tmp_path, progress=False)
+    first = compare(CONFIGS, SEEDS, TASK, workers=1, cache_dir=tmp_path, progress=False)
     count_runs.clear()
     key = ex.cache_key(
         CONFIGS[0].replace(seed=4), ex.tensor_hash(DATA), ex.tensor_hash(EVAL), SPEC
@@ -153,7 +156,7 @@ def test_corrupted_cache_entry_is_detected_and_recomputed(tmp_path, count_runs, 
         other = next(p for p in tmp_path.glob("*.pt") if p != path)
         path.write_bytes(other.read_bytes())
     with pytest.warns(UserWarning, match="damaged"):
-        second = compare(CONFIGS, SEEDS, DATA, EVAL, SPEC, workers=1, cache_dir=tmp_path, progress=False)
+        second = compare(CONFIGS, SEEDS, TASK, workers=1, cache_dir=tmp_path, progress=False)
     assert [(c.method, c.seed) for c in count_runs] == [("plain", 4)]
     same_rows(first.rows, second.rows)
     assert torch.equal(first.runs[1].W, second.runs[1].W)
@@ -161,14 +164,14 @@ def test_corrupted_cache_entry_is_detected_and_recomputed(tmp_path, count_runs, 
     count_runs.clear()
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        compare(CONFIGS, SEEDS, DATA, EVAL, SPEC, workers=1, cache_dir=tmp_path, progress=False)
+        compare(CONFIGS, SEEDS, TASK, workers=1, cache_dir=tmp_path, progress=False)
     assert count_runs == []
 
 
 def test_workers_two_equals_workers_one():
     configs = [TINY.replace(iterations=10)]
-    one = compare(configs, [1, 2], DATA, EVAL, SPEC, workers=1, cache_dir=None, progress=False)
-    two = compare(configs, [1, 2], DATA, EVAL, SPEC, workers=2, cache_dir=None, progress=False)
+    one = compare(configs, [1, 2], TASK, workers=1, cache_dir=None, progress=False)
+    two = compare(configs, [1, 2], TASK, workers=2, cache_dir=None, progress=False)
     same_rows(one.rows, two.rows)
     for a, b in zip(one.runs, two.runs, strict=True):
         assert torch.equal(a.history, b.history) and torch.equal(a.W, b.W)
@@ -179,13 +182,13 @@ def test_workers_one_does_not_spawn(monkeypatch):
         raise AssertionError("workers=1 must run in-process")
 
     monkeypatch.setattr(ex, "ProcessPoolExecutor", no_pool)
-    table = compare([TINY.replace(iterations=3)], [1, 2], DATA, EVAL, SPEC, workers=1, cache_dir=None, progress=False)
+    table = compare([TINY.replace(iterations=3)], [1, 2], TASK, workers=1, cache_dir=None, progress=False)
     assert len(table.rows) == 2
 
 
 def test_diverging_config_gives_a_row_not_an_exception(tmp_path, monkeypatch):
     bad = TrainConfig(optimizer="sgd", lr=1e6, iterations=40, n_hidden=8)
-    table = compare([TINY, bad], [1], DATA, EVAL, SPEC, workers=1, cache_dir=tmp_path, progress=False)
+    table = compare([TINY, bad], [1], TASK, workers=1, cache_dir=tmp_path, progress=False)
     ok_row, bad_row = table.rows
     assert ok_row["diverged"] is False and ok_row["diverged_at"] == -1
     assert bad_row["diverged"] is True
@@ -195,19 +198,19 @@ def test_diverging_config_gives_a_row_not_an_exception(tmp_path, monkeypatch):
     summary = {s["label"]: s for s in table.summary()}
     assert summary[bad.label()]["diverged"] == 1 and math.isnan(summary[bad.label()]["final_mse"])
     forbid_runs(monkeypatch)  # diverged runs are cached too
-    again = compare([TINY, bad], [1], DATA, EVAL, SPEC, workers=1, cache_dir=tmp_path, progress=False)
+    again = compare([TINY, bad], [1], TASK, workers=1, cache_dir=tmp_path, progress=False)
     same_rows(table.rows, again.rows, ignore=())
 
 
 def test_compare_rejects_bad_arguments(tmp_path):
     with pytest.raises(ValueError, match="configs"):
-        compare([], [1], DATA, EVAL, SPEC, cache_dir=None)
+        compare([], [1], TASK, cache_dir=None)
     with pytest.raises(ValueError, match="seeds"):
-        compare([TINY], [], DATA, EVAL, SPEC, cache_dir=None)
+        compare([TINY], [], TASK, cache_dir=None)
     with pytest.raises(ValueError, match="workers"):
-        compare([TINY], [1], DATA, EVAL, SPEC, workers=0, cache_dir=None)
-    with pytest.raises(ValueError, match="eval_data"):
-        compare([TINY], [1], DATA, sine_waves(2, 10, 4.0), SPEC, cache_dir=None)
+        compare([TINY], [1], TASK, workers=0, cache_dir=None)
+    with pytest.raises(ValueError, match="test must have"):
+        compare([TINY], [1], FixedTask(DATA, sine_waves(2, 10, 4.0), SPEC), cache_dir=None)
     with pytest.raises(ValueError, match="prime_length"):
         EvalSettings(1, 5)
 
@@ -228,7 +231,7 @@ def fake_table(values_by_label: dict[str, list[float]], diverged: dict[str, int]
 
 
 def test_summary_groups_rows_and_applies_mean_interval():
-    values = {"two": [1.0, 3.0], "three": [0.5, 0.9, 2.0], "ten": [0.1 * k**1.5 for k in range(10)]}
+    values = {"two": [1.0, 3.0], "three": [0.5, 0.9, 2.0], "ten": [0.1 * k**1.5 for k in range(1, 11)]}
     table = fake_table(values, diverged={"three": 2})
     summary = table.summary(columns=("final_mse", "free_mse"))
     # grouping: one entry per label in first-seen order, counting seeds and diverged runs
@@ -241,13 +244,15 @@ def test_summary_groups_rows_and_applies_mean_interval():
         # the column values, gathered from the rows independently of summary(); diverged rows dropped
         for col in ("final_mse", "free_mse"):
             column = [r[col] for r in table.rows if r["label"] == label and not r["diverged"]]
-            mean, low, high = mean_interval(column)
+            mean, low, high = geometric_interval(column)  # errors: the geometric mean and its t-interval
             assert (s[col], s[f"{col}_low"], s[f"{col}_high"]) == (mean, low, high)
-            assert min(column) <= low <= mean <= high <= max(column)
+            assert 0 < low <= mean <= high
         assert set(s) == {"label", "seeds", "diverged"} | {
             f"{c}{suffix}" for c in ("final_mse", "free_mse") for suffix in ("", "_low", "_high")
         }
-    assert by_label["two"]["final_mse"] == 2.0 and by_label["two"]["free_mse"] == 4.0
+    assert by_label["two"]["final_mse"] == pytest.approx(3**0.5) and by_label["two"]["free_mse"] == pytest.approx(
+        12**0.5
+    )
 
 
 def test_summary_all_diverged_group_is_nan():
@@ -261,7 +266,7 @@ def test_summary_by_other_key():
     summary = fake_table(values).summary(by="seed", columns=("final_mse",))
     assert [(s["seed"], s["seeds"]) for s in summary] == [(0, 2), (1, 2), (2, 1)]
     for s, column in zip(summary, ([1.0, 3.0], [2.0, 5.0], [4.0]), strict=True):
-        mean, low, high = mean_interval(column)
+        mean, low, high = geometric_interval(column)
         assert s["final_mse"] == mean
         assert (s["final_mse_low"], s["final_mse_high"]) == pytest.approx((low, high), nan_ok=True)
 
@@ -273,10 +278,12 @@ def test_summary_single_seed_has_no_interval():
 
 
 def test_summary_on_compare_rows(tmp_path):
-    table = compare([TINY], [3, 4, 5], DATA, EVAL, SPEC, workers=1, cache_dir=tmp_path, progress=False)
+    table = compare([TINY], [3, 4, 5], TASK, workers=1, cache_dir=tmp_path, progress=False)
     (s,) = table.summary()
     mse = [r["final_mse"] for r in table.rows]
     assert len(mse) == 3 and all(v > 0 for v in mse)
     assert s["seeds"] == 3 and s["diverged"] == 0
-    assert (s["final_mse"], s["final_mse_low"], s["final_mse_high"]) == mean_interval(mse)
-    assert 0 < min(mse) <= s["final_mse_low"] <= s["final_mse"] <= s["final_mse_high"] <= max(mse)
+    assert (s["final_mse"], s["final_mse_low"], s["final_mse_high"]) == geometric_interval(mse)
+    assert 0 < s["final_mse_low"] <= s["final_mse"] <= s["final_mse_high"]
+    h = [r["horizon"] for r in table.rows]
+    assert s["horizon"] == pytest.approx(sum(h) / 3) and s["horizon_low"] >= 0  # counts: arithmetic mean, cut at 0

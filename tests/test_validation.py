@@ -45,6 +45,7 @@ BAD_FIELDS = [
     ("seed", 2**63),
     ("seed", 0.5),
     ("lbfgs_max_iter", 0),
+    ("line_search", "wolfe"),
 ]
 
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 import html
 import math
 from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
-from IPython.display import HTML
+if TYPE_CHECKING:  # IPython comes with the book extra; the CLI's text tables do not need it
+    from IPython.display import HTML
+
 
 Format = str | Callable[[object], str]
 
@@ -76,6 +79,8 @@ def html_table(
             align = "right" if isinstance(row[key], (int, float)) and not isinstance(row[key], bool) else "left"
             cells.append(f'<td style="text-align:{align}">{_cell(row[key], formats.get(key))}</td>')
         body.append("<tr>" + "".join(cells) + "</tr>")
+    from IPython.display import HTML
+
     return HTML(f'<table class="table"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>')
 
 

@@ -71,7 +71,7 @@ def band_parameters(n: int, period: float, spread: float, seed: int) -> tuple[to
     """``(periods, phases)`` of ``n`` waves: time scales uniform in ``period * [1 - spread, 1 + spread]``,
     phases uniform in ``[0, 2*pi)``, both continuous (so two seeds never draw the same wave)."""
     check_int("n", n, 1)
-    check_float("period", period, low=0, low_open=True)
+    check_period(period)
     check_float("spread", spread, low=0, high=1, high_open=True)
     check_seed("seed", seed)
     gen = torch.Generator().manual_seed(seed)
@@ -88,6 +88,8 @@ def wave_band(n: int, length: int, period: float, spread: float, seed: int, star
     """
     check_int("length", length, 1)
     check_int("start", start, 0)
+    if n * length > MAX_VALUES:
+        raise ValueError(f"n * length must be at most {MAX_VALUES} values, got {n} * {length}")
     periods, phases = band_parameters(n, period, spread, seed)
     t = torch.arange(start, start + length, dtype=torch.float64)
     return torch.sin(t[None, :] / periods[:, None] + phases[:, None]).unsqueeze(-1)

@@ -1,0 +1,82 @@
+"""The study's settings (defined once, validated) and its wave task (held-out waves are held out)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from lstm_lib.model.data import band_parameters
+from lstm_lib.study.settings import PROFILES, Study, study_for
+from lstm_lib.study.task import WaveTask
+
+
+@pytest.mark.parametrize("iterations, steps", [(1000, 50), (40, 2), (10, 1)])
+def test_optimizers_share_the_evaluation_budget(iterations, steps):
+    study = study_for("full", iterations=iterations)
+    configs = study.optimizers()
+    assert list(configs) == ["adagrad", "sgd", "lbfgs", "lbfgs+wolfe"]
+    assert configs["adagrad"] == study.base()
+    assert (configs["sgd"].lr, configs["sgd"].iterations) == (study.sgd_lr, iterations)
+    for name in ("lbfgs", "lbfgs+wolfe"):
+        assert configs[name].iterations == steps
+        assert configs[name].iterations * configs[name].lbfgs_max_iter <= max(iterations, 20)
+    assert configs["lbfgs"].line_search is None and configs["lbfgs"].lr == study.lbfgs_lr
+    assert configs["lbfgs+wolfe"].line_search == "strong_wolfe"
+
+
+def test_methods_and_sweeps_share_the_main_settings():
+    study = study_for("full")
+    methods = study.methods()
+    assert list(methods) == ["plain", "weighted", "denoising", "weighted+denoising"]
+    assert all(c.dtype == study.dtype and c.iterations == study.iterations for c in methods.values())
+    rates = study.sweep("weighted")
+    assert rates[study.weight_rate] == methods["weighted"]  # the sweep contains the main run: the cache is shared
+    assert study.sweep("denoising")[study.noise_std] == methods["denoising"]
+
+
+def test_every_profile_builds_and_full_trains_the_article_count():
+    for name in PROFILES:
+        assert study_for(name).profile == name
+    full = study_for("full")
+    assert full.iterations == 1000 and len(full.seeds) >= 20
+
+
+def test_bad_settings_are_refused_naming_the_setting():
+    with pytest.raises(ValueError, match=r"unknown study setting\(s\) \['iteration'\].*allowed"):
+        study_for("full", iteration=10)
+    with pytest.raises(ValueError, match="seeds must not repeat"):
+        study_for("full", seeds=[1, 1])
+    with pytest.raises(ValueError, match="profile"):
+        study_for("fast")
+    with pytest.raises(ValueError, match="lr"):
+        Study(lr=-1.0)
+    with pytest.raises(ValueError, match="spread"):
+        study_for("full", spread=1.5)
+
+
+def test_each_seed_draws_its_own_training_waves_and_the_held_out_waves_are_others():
+    task = WaveTask(n_train=4, length=50, n_test=6, prime_lengths=(10, 20), horizon=30)
+    a, b = task.train_data(0), task.train_data(1)
+    assert a.shape == (4, 50, 1) and not torch.equal(a, b)
+    assert torch.equal(a, task.train_data(0))  # deterministic
+    test = task.test_data()
+    assert test.shape == (6, 50, 1)
+    task.check_held_out(list(range(50)))
+    periods, phases = band_parameters(6, task.period, task.spread, task.test_seed)
+    assert ((periods >= task.period * 0.9) & (periods <= task.period * 1.1)).all()  # inside the trained band
+    for seed in range(5):  # no held-out wave equals a training wave, value for value
+        train = task.train_data(seed)[:, :50, 0]
+        assert not any(torch.allclose(t, w) for t in test[:, :50, 0] for w in train)
+    with pytest.raises(ValueError, match="test_seed"):
+        task.check_held_out([task.test_seed])
+
+
+def test_band_waves_are_the_formula():
+    task = WaveTask(n_train=3, length=20)
+    periods, phases = band_parameters(3, task.period, task.spread, 7)
+    t = torch.arange(20, dtype=torch.float64)
+    expected = torch.sin(t[None] / periods[:, None] + phases[:, None])
+    assert torch.equal(task.train_data(7)[..., 0], expected)
+    assert task.oscillation_steps == pytest.approx(2 * math.pi * task.period)
