@@ -114,8 +114,9 @@ def scan(
     Differences from Theano: eager, not symbolic (``fn`` runs on tensors; gradients come from
     autograd); ``fn`` must return only its outputs (no updates dict, no ``until`` condition);
     ``truncate_gradient`` other than -1 and ``n_steps`` of 0 or negative are refused; ``mode``,
-    ``name``, ``profile``, ``strict`` and ``allow_gc`` are not taken; non_sequences may be any
-    Python object (the library passes its ``Spec``).
+    ``name``, ``profile``, ``strict`` and ``allow_gc`` are not taken; sequences and initial values
+    must be torch tensors (Theano also converts numpy arrays), while non_sequences may be any Python
+    object (the library passes its ``Spec``).
     """
     if not callable(fn):
         raise ValueError(f"fn must be callable, got {type(fn).__name__}")
