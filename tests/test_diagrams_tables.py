@@ -58,3 +58,19 @@ def test_plot_port_run_draws_the_three_measures_per_step():
     assert all(list(line.get_xdata()) == [1, 2] for line in lines)
     assert ax.get_yscale() == "log" and ax.get_xlabel()
     plt.close(fig)
+
+
+def test_plot_port_run_spreads_every_loss_evaluation_over_its_step():
+    import matplotlib.pyplot as plt
+
+    from lstm_lib.figures.diagrams import plot_port_run
+    from lstm_lib.study.port import PortRun, PortSettings
+
+    evals = [[0.5, 0.4, 0.3, 0.2], [0.2, 0.1]]
+    run = PortRun(PortSettings(), [0.5, 0.2], [0.3, 0.1], [0.8, 0.2], [1, 2], evaluations=evals)
+    fig, ax = plt.subplots()
+    plot_port_run(ax, run)
+    line = ax.get_lines()[-1]
+    assert list(line.get_xdata()) == [1, 1.25, 1.5, 1.75, 2, 2.5]
+    assert list(line.get_ydata()) == [0.5, 0.4, 0.3, 0.2, 0.2, 0.1]
+    plt.close(fig)

@@ -20,7 +20,7 @@ def randn(*shape, seed):
 
 
 def test_scan_cumulative_sum_and_product_with_non_sequence():
-    x = randn(3, 9, 2, seed=0)
+    x = randn(9, 3, 2, seed=0)  # time-major, as Theano
     scale = 0.5
 
     def step(x_t, total, prod, k):
@@ -28,67 +28,66 @@ def test_scan_cumulative_sum_and_product_with_non_sequence():
 
     s0 = torch.zeros(3, 2, dtype=torch.float64)
     p0 = torch.ones(3, 2, dtype=torch.float64)
-    totals, prods, doubled = scan(step, sequences=[x], outputs_info=[s0, p0, None], non_sequences=[scale])
-    assert totals.shape == prods.shape == doubled.shape == (3, 9, 2)
-    torch.testing.assert_close(totals, scale * torch.cumsum(x, dim=1), rtol=0, atol=1e-14)
-    torch.testing.assert_close(prods, torch.cumprod(1 + x, dim=1), rtol=1e-14, atol=0)
+    (totals, prods, doubled), updates = scan(step, sequences=[x], outputs_info=[s0, p0, None], non_sequences=[scale])
+    assert updates == {}
+    assert totals.shape == prods.shape == doubled.shape == (9, 3, 2)
+    torch.testing.assert_close(totals, scale * torch.cumsum(x, dim=0), rtol=0, atol=1e-14)
+    torch.testing.assert_close(prods, torch.cumprod(1 + x, dim=0), rtol=1e-14, atol=0)
     assert torch.equal(doubled, 2 * x)
 
 
 def test_scan_equals_explicit_loop_with_none_in_the_middle():
-    a = randn(2, 6, seed=1)
-    b = randn(2, 6, seed=2)
+    a = randn(6, 2, seed=1)
+    b = randn(6, 2, seed=2)
 
     def step(a_t, b_t, acc, w):
         return acc * w + a_t, a_t * b_t, acc.sin()
 
     acc0 = torch.full((2,), 0.3, dtype=torch.float64)
-    outs = scan(
-        step, sequences=[a, b], outputs_info=[acc0, None, None], non_sequences=[torch.tensor(0.9, dtype=torch.float64)]
-    )
+    w = torch.tensor(0.9, dtype=torch.float64)
+    outs, _ = scan(step, sequences=[a, b], outputs_info=[acc0, None, None], non_sequences=w)
     acc, ref = acc0, ([], [], [])
     for t in range(6):
-        new = (acc * 0.9 + a[:, t], a[:, t] * b[:, t], acc.sin())
+        new = (acc * 0.9 + a[t], a[t] * b[t], acc.sin())
         for k in range(3):
             ref[k].append(new[k])
         acc = new[0]
     for got, want in zip(outs, ref, strict=True):
-        torch.testing.assert_close(got, torch.stack(want, dim=1), rtol=0, atol=1e-15)
+        torch.testing.assert_close(got, torch.stack(want), rtol=0, atol=1e-15)
 
 
-def test_scan_single_output_not_in_tuple():
-    x = randn(2, 5, seed=3)
-    (out,) = scan(lambda x_t, acc: acc + x_t, sequences=[x], outputs_info=[torch.zeros(2, dtype=torch.float64)])
-    torch.testing.assert_close(out, x.cumsum(1), rtol=0, atol=1e-14)
+def test_scan_single_output_comes_back_bare():
+    x = randn(5, 2, seed=3)
+    out, _ = scan(lambda x_t, acc: acc + x_t, sequences=x, outputs_info=torch.zeros(2, dtype=torch.float64))
+    torch.testing.assert_close(out, x.cumsum(0), rtol=0, atol=1e-14)
 
 
 def test_scan_n_steps_without_sequences():
     k = 1.5
-    powers, counter = scan(
+    (powers, counter), _ = scan(
         lambda prev, t, k: (prev * k, t + 1),
         outputs_info=[torch.ones(2, dtype=torch.float64), torch.zeros(2, dtype=torch.int64)],
         non_sequences=[k],
         n_steps=5,
     )
     expected = torch.tensor([k**t for t in range(1, 6)], dtype=torch.float64)
-    torch.testing.assert_close(powers, expected.expand(2, 5), rtol=1e-15, atol=0)
-    assert counter.tolist() == [[1, 2, 3, 4, 5]] * 2
+    torch.testing.assert_close(powers, expected[:, None].expand(5, 2), rtol=1e-15, atol=0)
+    assert counter.tolist() == [[1, 1], [2, 2], [3, 3], [4, 4], [5, 5]]
 
 
-def test_scan_errors():
-    a, b = randn(2, 5, seed=0), randn(2, 6, seed=1)
-    z = torch.zeros(2, dtype=torch.float64)
-    with pytest.raises(ValueError, match="length"):
-        scan(lambda a_t, b_t, acc: acc, sequences=[a, b], outputs_info=[z])
-    with pytest.raises(ValueError, match="n_steps"):
-        scan(lambda a_t, acc: acc, sequences=[a], outputs_info=[z], n_steps=4)
-    for bad in (None, -1, True, 2.0):
-        with pytest.raises(ValueError, match="n_steps"):
-            scan(lambda acc: acc, outputs_info=[z], n_steps=bad)
-    with pytest.raises(ValueError, match="zero steps"):
-        scan(lambda acc: acc, outputs_info=[z], n_steps=0)
-    with pytest.raises(ValueError, match="outputs"):
-        scan(lambda a_t, acc: (acc, acc), sequences=[a], outputs_info=[z])
+def test_scan_gradient_flows_through_every_step():
+    x = randn(6, 2, seed=4)
+    w = torch.tensor(0.7, dtype=torch.float64, requires_grad=True)
+    out, _ = scan(
+        lambda x_t, acc, w: acc * w + x_t,
+        sequences=x,
+        outputs_info=torch.zeros(2, dtype=torch.float64),
+        non_sequences=w,
+    )
+    out[-1].sum().backward()
+    # out[-1] = sum_t w**(5 - t) x[t]: d/dw = sum_t (5 - t) w**(4 - t) x[t]
+    want = sum((5 - t) * 0.7 ** (4 - t) * x[t].sum() for t in range(5))
+    torch.testing.assert_close(w.grad, want, rtol=1e-13, atol=0)
 
 
 # ---------------------------------------------------------------- predict

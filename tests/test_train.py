@@ -222,3 +222,32 @@ def test_train_rejects_non_config(waves):
 
 def test_lstm_lib_exports_training_diverged():
     assert lstm_lib.TrainingDiverged is TrainingDiverged
+
+
+def test_init_is_the_starting_w_and_the_default_is_init_params(waves, reference_predict):
+    spec = Spec(1, 16, 1)
+    config = TrainConfig(seed=4, iterations=1, n_hidden=16)
+    start = init_params(spec, 9) * 0.5
+    kept = start.clone()
+    run = train(config, waves, start, progress=False)
+    err = (reference_predict(start, spec, waves[:, :-1]) - waves[:, 1:]).square().sum().item()
+    assert run.history[0].item() == pytest.approx(err, rel=1e-12)
+    assert torch.equal(start, kept)  # copied, not trained in place
+    default = train(config, waves, progress=False)
+    explicit = train(config, waves, init=init_params(spec, config.seed), progress=False)
+    assert torch.equal(default.W, explicit.W) and torch.equal(default.history, explicit.history)
+
+
+def test_init_is_validated_before_any_work(waves):
+    config = TrainConfig(seed=0, iterations=1, n_hidden=16)
+    good = init_params(Spec(1, 16, 1), 0)
+    for bad, match in (
+        (good[:-1], "init must be a 1-D tensor of length spec.size=1169"),
+        (good.view(1, -1), "init must be a 1-D tensor"),
+        ([0.0] * good.numel(), "init must be a 1-D tensor"),
+        (good.float(), "dtype torch.float64"),
+        (torch.where(torch.arange(good.numel()) == 3, torch.nan, good), "finite"),
+        (torch.where(torch.arange(good.numel()) == 3, torch.inf, good), "finite"),
+    ):
+        with pytest.raises(ValueError, match=match):
+            train(config, waves, init=bad, progress=False)

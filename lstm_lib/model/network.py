@@ -33,8 +33,9 @@ def run(
     W = W.to(x.dtype) if W.dtype != x.dtype else W
     if backend == "scan":
         c0, h0, y0 = initial_state(spec, x.shape[0], x)
-        cs, hs, ys = scan(lstm, sequences=[x], outputs_info=[c0, h0, y0], non_sequences=[W, spec])
-        return ys, (cs[:, -1], hs[:, -1], ys[:, -1])
+        # scan is time-major, as Theano's: transpose in and out of the batch-first layout
+        (cs, hs, ys), _ = scan(lstm, sequences=[x.transpose(0, 1)], outputs_info=[c0, h0, y0], non_sequences=[W, spec])
+        return ys.transpose(0, 1), (cs[-1], hs[-1], ys[-1])
     hs, (h, c) = lstm_layer(x, W, spec)
     p = spec.unpack(W)
     ys = torch.nn.functional.linear(hs, p.w_out, p.b_out)
@@ -64,13 +65,13 @@ def generate(W: torch.Tensor, spec: Spec, prime: torch.Tensor, steps: int, backe
     if steps == 1:
         return y.unsqueeze(1)
     # x=None: the kernel takes its own previous output ym1 as the input
-    _, _, ys = scan(
+    (_, _, ys), _ = scan(
         lambda cm1, hm1, ym1, W, spec: lstm(None, cm1, hm1, ym1, W, spec),
         outputs_info=[c, h, y],
         non_sequences=[W, spec],
         n_steps=steps - 1,
     )
-    return torch.cat([y.unsqueeze(1), ys], dim=1)
+    return torch.cat([y.unsqueeze(1), ys.transpose(0, 1)], dim=1)
 
 
 def _gate_step(x, cm1, hm1, W, spec):
@@ -90,5 +91,6 @@ def gate_trace(W: torch.Tensor, spec: Spec, x: torch.Tensor) -> dict[str, torch.
     """
     with torch.no_grad():
         c0, h0, _ = initial_state(spec, x.shape[0], x)
-        c, h, *gates = scan(_gate_step, [x], [c0, h0, None, None, None, None], [W.to(x.dtype), spec])
+        outs, _ = scan(_gate_step, [x.transpose(0, 1)], [c0, h0, None, None, None, None], [W.to(x.dtype), spec])
+    c, h, *gates = (o.transpose(0, 1) for o in outs)
     return {**dict(zip(GATES, gates, strict=True)), "c": c, "h": h}

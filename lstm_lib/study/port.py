@@ -3,10 +3,11 @@
 The upstream example trains two stacked ``nn.LSTMCell(…, 51)`` and an ``nn.Linear(51, 1)`` in
 float64 with L-BFGS (lr 0.8) on 97 sine waves and tests on 3 more. As published it loads its
 data with ``torch.load`` (which fails on torch >= 2.6) and reports only the teacher-forced test
-loss. Here the data come from :func:`lstm_lib.data.sine_waves` with the example's exact recipe,
-and every step records three numbers: the training loss, the teacher-forced test loss and the
-free-running error of ``future`` generated steps against the true continuation, because the
-teacher-forced loss alone is a poor guide to how well the network draws the wave by itself.
+loss. Here the data come from upstream's own numpy recipe (bit for bit: one ulp of ``sin`` is
+enough to change an L-BFGS run), and every step records every loss evaluation (upstream prints
+them all), the teacher-forced test loss and the free-running error of ``future`` generated steps
+against the true continuation, because the teacher-forced loss alone is a poor guide to how well
+the network draws the wave by itself.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ import torch
 from torch import nn
 
 from lstm_lib.files import atomic_write
-from lstm_lib.model.data import sine_waves
 from lstm_lib.validation import check_choice, check_float, check_int, check_seed
 
 HIDDEN = 51
@@ -81,10 +81,25 @@ def build(seed: int) -> Sequence:
     return Sequence()
 
 
+PERIOD = 20
+"""Upstream's ``T``: the waves are ``sin(t / T)``."""
+
+
 def example_shifts(n_waves: int = 100) -> torch.Tensor:
     """The example's phase shifts: ``np.random.seed(2); np.random.randint(-4*T, 4*T, N)`` with ``T = 20``."""
     check_int("n_waves", n_waves, 4)
-    return torch.from_numpy(np.random.RandomState(2).randint(-80, 80, n_waves))
+    return torch.from_numpy(np.random.RandomState(2).randint(-4 * PERIOD, 4 * PERIOD, n_waves))
+
+
+def example_waves(n_waves: int = 100, length: int = 1000) -> torch.Tensor:
+    """Upstream's ``generate_sine_wave.py`` (``N = n_waves``, ``L = length``) with its numpy calls, so bit for bit.
+
+    ``torch.sin`` differs from ``np.sin`` in the last bit of a few values, and L-BFGS amplifies that.
+    """
+    check_int("length", length, 1)
+    x = np.empty((n_waves, length), "int64")
+    x[:] = np.array(range(length)) + example_shifts(n_waves).numpy().reshape(n_waves, 1)
+    return torch.from_numpy(np.sin(x / 1.0 / PERIOD).astype("float64"))
 
 
 @dataclass(frozen=True)
@@ -99,12 +114,15 @@ class PortData:
 
 
 def example_data(n_waves: int = 100, length: int = 1000, future: int = 1000) -> PortData:
-    """The example's waves (``T = 20``, its shifts) at ``length`` steps, and ``future`` true steps after them."""
+    """The example's waves at ``length`` steps, split as upstream's ``train.py`` does, and ``future`` steps more.
+
+    With ``length <= 1000`` the waves are the first ``length`` columns of upstream's data file, bit for bit.
+    """
+    check_int("n_waves", n_waves, 4)
     check_int("length", length, 3)
     check_int("future", future, 1)
-    shift = example_shifts(n_waves)
-    waves = sine_waves(n_waves, length, 20.0, shift=shift)[..., 0]
-    truth = sine_waves(n_waves, future, 20.0, shift=shift, start=length)[:3, :, 0]
+    waves = example_waves(n_waves, length + future)
+    truth, waves = waves[:3, length:], waves[:, :length]
     return PortData(waves[3:, :-1], waves[3:, 1:], waves[:3, :-1], waves[:3, 1:], truth)
 
 
@@ -142,10 +160,13 @@ UPSTREAM = PortSettings()
 
 @dataclass
 class PortRun:
-    """Per completed step: ``train_loss`` (MSE at the step's start, as upstream prints it),
-    ``test_loss`` (teacher-forced MSE on the test waves after the step), ``free_mse`` (MSE of
-    the ``future`` free-running steps against the truth) and ``seconds`` (cumulative wall time).
+    """Per completed step: ``evaluations`` (every training loss L-BFGS evaluated in the step, as
+    upstream prints them), ``train_loss`` (the first of them: the MSE at the step's start),
+    ``test_loss`` (teacher-forced MSE on the test waves after the step), ``free_mse`` (MSE of the
+    ``future`` free-running steps against the truth) and ``seconds`` (cumulative wall time).
     ``exploded_at`` is the step whose loss became non-finite or exceeded :data:`EXPLODE_AT` (-1: never).
+    ``model`` is the trained model and ``predictions`` its output on the test waves after the last
+    step (teacher-forced, then free-running: see :attr:`teacher` and :attr:`free`).
     """
 
     settings: PortSettings
@@ -154,6 +175,9 @@ class PortRun:
     free_mse: list[float] = field(default_factory=list)
     seconds: list[float] = field(default_factory=list)
     exploded_at: int = -1
+    evaluations: list[list[float]] = field(default_factory=list)
+    model: Sequence | None = None
+    predictions: torch.Tensor | None = None
 
     @property
     def exploded(self) -> bool:
@@ -163,8 +187,20 @@ class PortRun:
     def seconds_per_step(self) -> float:
         return self.seconds[-1] / len(self.seconds) if self.seconds else math.nan
 
+    @property
+    def teacher(self) -> torch.Tensor | None:
+        """Teacher-forced outputs on the test waves after the last step, (3, length - 1)."""
+        return None if self.predictions is None else self.predictions[:, : -self.settings.future]
+
+    @property
+    def free(self) -> torch.Tensor | None:
+        """The ``future`` free-running outputs that follow them, (3, future)."""
+        return None if self.predictions is None else self.predictions[:, -self.settings.future :]
+
     def to_dict(self) -> dict:
-        return {**asdict(self), "settings": asdict(self.settings)}
+        """The numbers only (no model, no predictions), JSON-ready."""
+        keep = ("train_loss", "test_loss", "free_mse", "seconds", "exploded_at", "evaluations")
+        return {"settings": asdict(self.settings), **{k: getattr(self, k) for k in keep}}
 
 
 def _bad(value: float) -> bool:
@@ -172,7 +208,8 @@ def _bad(value: float) -> bool:
 
 
 def run(settings: PortSettings, data: PortData | None = None) -> PortRun:
-    """Train upstream's model as upstream does, measuring both losses and the free-running error each step.
+    """Train upstream's model as upstream does, recording every loss evaluation, the test loss and
+    the free-running error each step; returns them with the trained model and its last predictions.
 
     Stops early, marking the run exploded, when a loss becomes non-finite or exceeds
     :data:`EXPLODE_AT` (upstream keeps going for its 15 steps; nothing recovers from there).
@@ -182,51 +219,61 @@ def run(settings: PortSettings, data: PortData | None = None) -> PortRun:
     seq = build(settings.seed)
     criterion = nn.MSELoss()
     optimizer = torch.optim.LBFGS(seq.parameters(), lr=settings.lr, line_search_fn=settings.line_search)
-    out = PortRun(settings)
+    out = PortRun(settings, model=seq)
     start = time.perf_counter()
     for step in range(settings.steps):
+        losses: list[float] = []
 
-        def closure() -> torch.Tensor:
+        def closure(losses: list[float] = losses) -> torch.Tensor:
             optimizer.zero_grad()
             loss = criterion(seq(data.train_input), data.train_target)
+            losses.append(loss.item())
             loss.backward()
             return loss
 
-        train_loss = optimizer.step(closure).detach().item()
+        optimizer.step(closure)
         with torch.no_grad():
             pred = seq(data.test_input, future=settings.future)
             test_loss = criterion(pred[:, : -settings.future], data.test_target).item()
             free = (pred[:, -settings.future :] - data.future_truth).square().mean().item()
-        out.train_loss.append(train_loss)
+        out.evaluations.append(losses)
+        out.train_loss.append(losses[0])
         out.test_loss.append(test_loss)
         out.free_mse.append(free if math.isfinite(free) else math.inf)
         out.seconds.append(time.perf_counter() - start)
-        if _bad(train_loss) or _bad(test_loss):
+        out.predictions = pred
+        if _bad(losses[0]) or _bad(test_loss):
             out.exploded_at = step
             break
     return out
 
 
 def cached_run(settings: PortSettings, cache_dir: str | Path | None) -> PortRun:
-    """:func:`run`, stored under ``cache_dir`` by a key of the settings and this module's source."""
+    """:func:`run`, stored under ``cache_dir`` (numbers, model weights, predictions) by a key of the
+    settings and this module's source."""
     if cache_dir is None:
         return run(settings)
-    source = Path(__file__).read_bytes() + Path(sine_waves.__code__.co_filename).read_bytes()
-    key = hashlib.sha256(json.dumps(asdict(settings), sort_keys=True).encode() + source).hexdigest()
-    path = Path(cache_dir) / f"port-{key}.json"
+    key = hashlib.sha256(json.dumps(asdict(settings), sort_keys=True).encode() + Path(__file__).read_bytes())
+    path = Path(cache_dir) / f"port-{key.hexdigest()}.pt"
     if path.exists():
         try:
-            payload = json.loads(path.read_text())
-            if payload["key"] == key:
-                return PortRun(
-                    settings=settings,
-                    **{k: payload["run"][k] for k in ("train_loss", "test_loss", "free_mse", "seconds", "exploded_at")},
-                )
-        except (ValueError, KeyError, TypeError):
+            payload = torch.load(path, weights_only=True)
+            if payload["key"] == key.hexdigest():
+                numbers = {k: v for k, v in payload["run"].items() if k != "settings"}
+                with torch.random.fork_rng():  # building draws initial weights: leave the global RNG alone
+                    model = Sequence()
+                model.load_state_dict(payload["state"])
+                return PortRun(settings=settings, **numbers, model=model, predictions=payload["predictions"])
+        except (RuntimeError, OSError, ValueError, KeyError, TypeError):
             pass  # damaged entry: recompute
     result = run(settings)
-    text = json.dumps({"key": key, "run": result.to_dict()})
-    atomic_write(path, lambda tmp: Path(tmp).write_text(text))
+    payload = {
+        "key": key.hexdigest(),
+        "run": result.to_dict(),
+        "state": result.model.state_dict(),
+        "predictions": result.predictions,
+    }
+    atomic_write(path, lambda tmp: torch.save(payload, tmp))
     return result
 
 

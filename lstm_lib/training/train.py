@@ -68,20 +68,36 @@ def _objective(config: TrainConfig, spec: Spec, x: torch.Tensor, y: torch.Tensor
     return inputs, loss
 
 
-def train(config: TrainConfig, data: torch.Tensor, progress: bool = True) -> TrainResult:
+def _check_init(init: torch.Tensor, spec: Spec, dtype: torch.dtype) -> torch.Tensor:
+    if not isinstance(init, torch.Tensor) or init.dim() != 1 or init.numel() != spec.size:
+        shape = tuple(init.shape) if isinstance(init, torch.Tensor) else type(init).__name__
+        raise ValueError(f"init must be a 1-D tensor of length spec.size={spec.size} for {spec}, got {shape}")
+    if init.dtype != dtype:
+        raise ValueError(f"init must have the config's dtype {dtype}, got {init.dtype}")
+    if not torch.isfinite(init).all():
+        raise ValueError("init must be finite everywhere, got NaN or infinite values")
+    return init.detach().clone()
+
+
+def train(
+    config: TrainConfig, data: torch.Tensor, init: torch.Tensor | None = None, progress: bool = True
+) -> TrainResult:
     """Fit ``W`` so that ``data[:, :-1]`` predicts ``data[:, 1:]`` (the article's self-prediction).
 
-    ``data`` is (n, length, n_in). Raises :class:`TrainingDiverged` if the loss stops being finite
-    or grows beyond :data:`BLOWUP_FACTOR` times its starting value.
+    ``data`` is (n, length, n_in). Training starts from ``init`` (a 1-D ``W`` of the config's dtype,
+    copied, never modified) or, when it is ``None``, from ``init_params(spec, config.seed)``, so a
+    config alone fixes the run. Raises :class:`TrainingDiverged` if the loss stops being finite or
+    grows beyond :data:`BLOWUP_FACTOR` times its starting value.
     """
     if not isinstance(config, TrainConfig):
         raise ValueError(f"config must be a TrainConfig, got {type(config).__name__}")
     check_sequences("data", data, min_length=2)
     dtype, device = config.torch_dtype, torch.device(config.device)
+    spec = Spec(data.shape[2], config.n_hidden, data.shape[2])
+    W0 = init_params(spec, config.seed, dtype) if init is None else _check_init(init, spec, dtype)
     data = data.to(dtype=dtype, device=device)
     x, y = data[:, :-1], data[:, 1:]
-    spec = Spec(data.shape[2], config.n_hidden, data.shape[2])
-    W = init_params(spec, config.seed, dtype).to(device).requires_grad_()
+    W = W0.to(device).requires_grad_()
     inputs, loss_fn = _objective(config, spec, x, y)
     history = torch.empty(config.iterations, dtype=torch.float64)
     seconds = torch.empty(config.iterations, dtype=torch.float64)
