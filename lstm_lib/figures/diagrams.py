@@ -137,18 +137,3 @@ def modes_figure(
     ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3)
     fig.tight_layout()
     return fig
-
-
-def plot_port_run(ax: plt.Axes, run) -> None:
-    """The per-step numbers of a :class:`lstm_lib.study.port.PortRun` on one log-scaled axis, with
-    every loss evaluation of step ``k`` spread over ``[k, k + 1)`` (upstream prints them all)."""
-    steps = range(1, len(run.test_loss) + 1)
-    ax.plot(steps, run.train_loss, "o-", ms=3, color=COLORS["lbfgs"], label="training loss (start of step)")
-    ax.plot(steps, run.test_loss, "s-", ms=3, color=COLORS["plain"], label="test loss (teacher-forced)")
-    ax.plot(steps, run.free_mse, "^-", ms=3, color=COLORS["sgd"], label="free-running MSE")
-    evals = getattr(run, "evaluations", None) or []
-    xs = [k + j / len(losses) for k, losses in zip(steps, evals, strict=False) for j in range(len(losses))]
-    if xs:
-        ys = [value for losses in evals for value in losses]
-        ax.plot(xs, ys, "-", lw=0.6, color=COLORS["lbfgs"], alpha=0.45, label="every loss evaluation")
-    ax.set(xlabel="L-BFGS step", yscale="log")
