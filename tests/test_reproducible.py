@@ -47,7 +47,7 @@ TINY_NOTEBOOK = [
         "use_style()\n"
         "task = WaveTask(n_train=3, length=30)\n"
         "config = TrainConfig(iterations=iterations, n_hidden=6, seed=seed, method='denoising')\n"
-        "result = train(config, task.train_data(), progress=False)\n"
+        "result = train(config, task.train_data(seed), progress=False)\n"
         "glue('final_mse', result.final_mse, display=False)\n"
         "glue('last_loss', result.history[-1].item(), display=False)\n"
         "glue('w_sum', float(result.W.sum()), display=False)\n"
