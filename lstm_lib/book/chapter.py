@@ -160,3 +160,20 @@ def reject_unknown_parameters(history: list[str] | None = None) -> None:
     unknown = [name for name in _assigned_names(history[k]) if name not in declared]
     if unknown:
         raise ValueError(f"unknown parameter(s) {unknown}; this chapter's parameters are {sorted(declared)}")
+
+
+class _Plain:
+    """Text whose plain-text form is the text itself (a ``str`` would be shown with its quotes)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+def glue_plain(key: str, text: str) -> None:
+    """Glue ``text`` as plain text, for ``{glue:text}`` roles, also from other pages (``doc.ipynb::key``)."""
+    from myst_nb import glue
+
+    glue(key, _Plain(str(text)), display=False)

@@ -23,7 +23,7 @@ from multiprocessing import get_context
 from pathlib import Path
 
 import torch
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from lstm_lib import sources
 from lstm_lib.files import atomic_write

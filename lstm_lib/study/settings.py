@@ -49,7 +49,7 @@ class Study:
     length: int = 160
     period: float = 6.0
     hard_period: float = 20.0
-    spread: float = 0.1
+    spread: float = 0.01
     n_test: int = 32
     prime_lengths: tuple[int, ...] = (60, 100)
     horizon: int = 300
@@ -57,10 +57,10 @@ class Study:
     lr: float = 0.05
     n_hidden: int = 51
     dtype: str = "float32"
-    seeds: tuple[int, ...] = tuple(range(20))
-    hard_seeds: tuple[int, ...] = tuple(range(8))
-    optimizer_seeds: tuple[int, ...] = tuple(range(8))
-    sweep_seeds: tuple[int, ...] = tuple(range(6))
+    seeds: tuple[int, ...] = tuple(range(24))
+    hard_seeds: tuple[int, ...] = tuple(range(20))
+    optimizer_seeds: tuple[int, ...] = tuple(range(10))
+    sweep_seeds: tuple[int, ...] = tuple(range(8))
     weight_rate: float = 0.99
     noise_std: float = 0.05
     weight_rates: tuple[float, ...] = (0.95, 0.99, 0.999)

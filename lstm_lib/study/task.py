@@ -35,7 +35,7 @@ class WaveTask:
     n_train: int = 16
     length: int = 160
     period: float = 6.0
-    spread: float = 0.1
+    spread: float = 0.01
     n_test: int = 32
     prime_lengths: tuple[int, ...] = (60, 100)
     horizon: int = 300

@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass, field
 
 import torch
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from lstm_lib.model.data import add_noise
 from lstm_lib.model.loss import decay_weights, squared_error
