@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 BOOK = Path(os.environ.get("LSTM_BOOK_ROOT", ROOT))
 """The book's source folder (the repository; ``LSTM_BOOK_ROOT`` points the tests at another one)."""
 HTML = BOOK / "_build" / "html"

@@ -29,7 +29,7 @@ from lstm_lib.book import runner as book
 
 pytestmark = pytest.mark.book
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CHAPTERS = ["01_lstm_cell"]
 """Quick chapters checked (a few seconds each with the quick profile)."""
 TIMING = re.compile(r"seconds|timing|_time|speed|per_step|wall", re.IGNORECASE)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 import torch
-from conftest import torch_lstm_from_w, torch_modules
 
 from lstm_lib import BACKENDS, Spec, gate_trace, generate, predict, scan
+from tests.torch_references import torch_lstm_from_w, torch_modules
 
 TOL = 1e-10
 SHAPES = [(1, 51, 1), (3, 7, 2), (1, 1, 1), (5, 16, 5)]

@@ -6,10 +6,10 @@ import math
 
 import pytest
 import torch
-from conftest import torch_modules
 
 from lstm_lib import GATES, Params, Spec, init_params
 from lstm_lib.model.params import FORGET_BIAS
+from tests.torch_references import torch_modules
 
 SHAPES = [(1, 51, 1), (3, 7, 2), (1, 1, 1), (5, 16, 5)]
 

@@ -18,7 +18,7 @@ import pytest
 from lstm_lib.book import chapter, nbclean
 from lstm_lib.book import runner as book
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 GIT = ["-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false"]
 
 

@@ -12,7 +12,7 @@ from _site import HTML, require_html
 
 from lstm_lib.book import runner as book
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_config_uses_the_pip_mathjax_and_the_offline_check() -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 import torch
-from conftest import torch_modules
 
 from lstm_lib import Spec, lstm
+from tests.torch_references import torch_modules
 
 SHAPES = [(1, 51, 1), (3, 7, 2), (1, 1, 1), (5, 16, 5)]
 TOL = 1e-10

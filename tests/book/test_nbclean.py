@@ -12,7 +12,7 @@ import pytest
 
 from lstm_lib.book import nbclean
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def executed_notebook() -> dict:
