@@ -20,7 +20,7 @@ from lstm_lib.study.settings import Study, study_for
 from lstm_lib.training.config import TrainConfig
 
 PRECISION_METHODS = ("plain", "weighted", "denoising")
-PRECISION_SEEDS = tuple(range(6))
+PRECISION_SEEDS = tuple(range(20))
 RESULTS = Path(__file__).resolve().parents[2] / "results" / "precision-float64.csv"
 
 
