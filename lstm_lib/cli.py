@@ -445,7 +445,7 @@ def _book(args: argparse.Namespace) -> int:
             book.execute(args.profile, only=args.chapter or None, force=args.force)
         if not args.no_build:
             book.build()
-    except book.ChapterError as exc:
+    except book.BookError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     return 0

@@ -22,8 +22,8 @@ ROOT = Path(__file__).resolve().parents[2]
 PROFILES = ("quick", "full")
 
 
-class ChapterError(RuntimeError):
-    """A chapter's execution failed; names the chapter."""
+class BookError(RuntimeError):
+    """The book could not be executed or built: a chapter failed, a profile is wrong, or the build failed."""
 
 
 def chapters(root: Path = ROOT) -> list[Path]:
@@ -57,9 +57,9 @@ def profile_parameters(profile: str, root: Path = ROOT) -> dict[str, dict]:
     try:
         values = load_yaml(path, f"profile {profile}") or {}
     except ValueError as exc:
-        raise ChapterError(str(exc)) from None
+        raise BookError(str(exc)) from None
     if not isinstance(values, dict) or not all(isinstance(v, dict) for v in values.values()):
-        raise ChapterError(f"{path} must map chapter names to parameter mappings")
+        raise BookError(f"{path} must map chapter names to parameter mappings")
     return values
 
 
@@ -75,11 +75,11 @@ by a successful execution."""
 
 
 def _read(path: Path) -> dict:
-    """The notebook at ``path``; a truncated or foreign file is a :class:`ChapterError` saying how to recover."""
+    """The notebook at ``path``; a truncated or foreign file is a :class:`BookError` saying how to recover."""
     try:
         return nbclean.parse(path.read_bytes(), str(path))
     except nbclean.NotANotebook as exc:
-        raise ChapterError(f"{exc}; restore it with `git checkout -- {path}`") from None
+        raise BookError(f"{exc}; restore it with `git checkout -- {path}`") from None
 
 
 def stamp(path: Path, parameters: dict) -> str:
@@ -162,11 +162,11 @@ def _plan(profile: str, root: Path, only: list[str] | None) -> list[tuple[Path, 
     selected = chapters(root)
     unknown = sorted(set(params) - {p.stem for p in selected})
     if unknown:
-        raise ChapterError(f"profile {profile}: {unknown} not in _toc.yml; chapters: {[p.stem for p in selected]}")
+        raise BookError(f"profile {profile}: {unknown} not in _toc.yml; chapters: {[p.stem for p in selected]}")
     if only:
         unknown = sorted(set(only) - {p.stem for p in selected})
         if unknown:
-            raise ChapterError(f"--chapter {unknown} not in _toc.yml; chapters: {[p.stem for p in selected]}")
+            raise BookError(f"--chapter {unknown} not in _toc.yml; chapters: {[p.stem for p in selected]}")
         selected = [p for p in selected if p.stem in only]
     plan = [(path, {"profile": profile, **params.get(path.stem, {})}) for path in selected]
     for path, chapter_params in plan:
@@ -174,11 +174,11 @@ def _plan(profile: str, root: Path, only: list[str] | None) -> list[tuple[Path, 
         known = set(papermill.inspect_notebook(str(path)))
         unknown = sorted(set(chapter_params) - known)
         if unknown:
-            raise ChapterError(f"chapter {path.stem}: unknown parameter(s) {unknown}; its parameters: {sorted(known)}")
+            raise BookError(f"chapter {path.stem}: unknown parameter(s) {unknown}; its parameters: {sorted(known)}")
         try:
             check_profile_values(chapter_params)
         except ValueError as exc:
-            raise ChapterError(f"chapter {path.stem}, profile {profile}: {exc}") from None
+            raise BookError(f"chapter {path.stem}, profile {profile}: {exc}") from None
     return plan
 
 
@@ -213,7 +213,7 @@ def _run(path: Path, parameters: dict, digest: str, root: Path) -> None:
         if not isinstance(exc, Exception):  # KeyboardInterrupt, SystemExit: stop, as asked
             raise
         where = f"; the failed execution is in {failed.relative_to(root)}" if failed.exists() else ""
-        raise ChapterError(f"chapter {path.stem} failed: {exc}{where}") from exc
+        raise BookError(f"chapter {path.stem} failed: {exc}{where}") from exc
     _finish(running, path, digest, parameters)
     failed.unlink(missing_ok=True)
 
@@ -257,7 +257,7 @@ def build(root: Path = ROOT, out: Path | None = None, repository: str | None | E
     try:
         url = publish.repository_url(root) if repository is ... else repository
     except ValueError as exc:
-        raise ChapterError(str(exc)) from None
+        raise BookError(str(exc)) from None
     out = root if out is None else Path(out)
     config = publish.write_config(root, url, out / "_build" / ".config" / "_config.yml")
     exe = Path(sys.executable).with_name("jupyter-book")
@@ -268,7 +268,7 @@ def build(root: Path = ROOT, out: Path | None = None, repository: str | None | E
     log = result.stdout + result.stderr
     if result.returncode != 0:
         print("\n".join(log.splitlines()[-80:]), file=sys.stderr, flush=True)
-        raise ChapterError(f"jupyter-book build failed with exit code {result.returncode} (its log is above)")
+        raise BookError(f"jupyter-book build failed with exit code {result.returncode} (its log is above)")
     for line in publish.warnings_in(log):
         print(f"[book] {line}", flush=True)
     html = out / "_build" / "html"

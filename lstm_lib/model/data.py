@@ -58,13 +58,16 @@ def sine_waves(
 def add_noise(x: torch.Tensor, std: float, generator: torch.Generator | None = None) -> torch.Tensor:
     """A copy of ``x`` with Gaussian noise of standard deviation ``std`` (the denoising trick).
 
-    Only ever applied to the network's inputs; the targets stay clean.
+    Only ever applied to the network's inputs; the targets stay clean. The noise is drawn on the
+    generator's device (the CPU for a plain ``torch.Generator()``) and then moved to ``x``'s, so a
+    CUDA run sees exactly the draws of the CPU run and differs from it by rounding only.
     """
     check_float("std", std, low=0)
     if std == 0:
         return x.clone()
-    noise = torch.randn(x.shape, generator=generator, dtype=x.dtype, device=x.device)
-    return x + std * noise
+    device = generator.device if generator is not None else x.device
+    noise = torch.randn(x.shape, generator=generator, dtype=x.dtype, device=device)
+    return x + std * noise.to(x.device)
 
 
 def band_parameters(n: int, period: float, spread: float, seed: int) -> tuple[torch.Tensor, torch.Tensor]:

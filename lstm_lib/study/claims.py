@@ -38,6 +38,31 @@ QUOTES = {
 }
 """The article's words (``../shared/seed/article.txt``), with the section they stand in."""
 
+LABELS = {
+    "adagrad": "Adagrad beats L-BFGS and SGD",
+    "hard": "hard to optimise without tricks",
+    "weighted": "weighting helps a lot",
+    "denoising": "denoising also helps",
+    "tuning": "denoising needs less tuning",
+    "conclusion": "denoising is more efficient",
+}
+"""A short name per claim, for tables (the quotes are long)."""
+
+
+def quote_rows() -> list[dict]:
+    """The article's claims as it makes them: short name, quote and where it stands."""
+    return [{"claim": LABELS[k], "the article says": f"“{q}”", "where": w} for k, (q, w) in QUOTES.items()]
+
+
+def display_rows(rows: list[dict]) -> list[dict]:
+    """Claim rows for a table: the claim's short name on its first row only."""
+    out, last = [], None
+    for r in rows:
+        out.append({**r, "name": LABELS[r["claim"]] if r["claim"] != last else ""})
+        last = r["claim"]
+    return out
+
+
 FAILURE_CEILING = 0.2
 """Claim "hard to optimise" does not hold in a regime when the failure rate's interval rules out more than 20%."""
 

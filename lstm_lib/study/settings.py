@@ -59,8 +59,8 @@ class Study:
     dtype: str = "float32"
     seeds: tuple[int, ...] = tuple(range(24))
     hard_seeds: tuple[int, ...] = tuple(range(20))
-    optimizer_seeds: tuple[int, ...] = tuple(range(10))
-    sweep_seeds: tuple[int, ...] = tuple(range(8))
+    optimizer_seeds: tuple[int, ...] = tuple(range(8))
+    sweep_seeds: tuple[int, ...] = tuple(range(6))
     weight_rate: float = 0.99
     noise_std: float = 0.05
     weight_rates: tuple[float, ...] = (0.95, 0.99, 0.999)

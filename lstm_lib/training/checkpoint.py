@@ -99,7 +99,10 @@ def load(path: str | Path) -> TrainResult:
         if payload.get("checksum") != checksum(payload["meta"], {n: payload[n] for n in TENSORS}):
             raise ValueError("checksum mismatch: the file is damaged")
         spec = Spec(*meta["spec"])
-        config = TrainConfig.from_dict(meta["config"])
+        values = dict(meta["config"])
+        if values.get("device") == "cuda" and not torch.cuda.is_available():
+            values["device"] = "cpu"  # a model trained on a GPU loads (to the CPU) where there is none
+        config = TrainConfig.from_dict(values)
         if config.n_hidden != spec.n_hidden:
             raise ValueError(f"config.n_hidden={config.n_hidden} does not match the spec's n_hidden={spec.n_hidden}")
         _check_tensors(payload, spec, config)

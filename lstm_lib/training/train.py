@@ -56,7 +56,7 @@ class TrainResult:
 
 
 def _objective(config: TrainConfig, spec: Spec, x: torch.Tensor, y: torch.Tensor):
-    weights = decay_weights(x.shape[1], config.weight_rate, x.dtype) if config.weighted else None
+    weights = decay_weights(x.shape[1], config.weight_rate, x.dtype).to(x.device) if config.weighted else None
     noise = torch.Generator().manual_seed(config.seed + 1)
 
     def inputs() -> torch.Tensor:

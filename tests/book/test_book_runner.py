@@ -59,13 +59,13 @@ def test_unchanged_chapters_are_skipped_and_changes_rerun(site: Path, capfd) -> 
 
 def test_profile_typo_fails_before_any_chapter_runs(site: Path) -> None:
     (site / "chapters" / "params" / "quick.yaml").write_text("a_first: {scael: 3}\n")
-    with pytest.raises(book.ChapterError, match="a_first.*scael"):
+    with pytest.raises(book.BookError, match="a_first.*scael"):
         book.execute("quick", root=site)
     assert not (site / "chapters" / "ran.txt").exists()
 
 
 def test_unknown_chapter_and_profile_are_refused(site: Path) -> None:
-    with pytest.raises(book.ChapterError, match="nope"):
+    with pytest.raises(book.BookError, match="nope"):
         book.execute("quick", root=site, only=["nope"])
     with pytest.raises(ValueError, match="profile"):
         book.execute("medium", root=site)
@@ -73,6 +73,6 @@ def test_unknown_chapter_and_profile_are_refused(site: Path) -> None:
 
 def test_a_failing_chapter_names_itself_and_is_not_stamped(site: Path) -> None:
     _chapter(site / "chapters" / "a_first.ipynb", "raise RuntimeError('boom')")
-    with pytest.raises(book.ChapterError, match="a_first"):
+    with pytest.raises(book.BookError, match="a_first"):
         book.execute("quick", root=site)
     assert book._executed_stamp(site / "chapters" / "a_first.ipynb") is None

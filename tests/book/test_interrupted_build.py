@@ -129,7 +129,7 @@ def test_a_chapter_failing_twice_is_run_twice_and_never_stamped(repo: Path) -> N
     _chapter(path, "raise RuntimeError('boom')")
     before = path.read_bytes()
     for _ in range(2):
-        with pytest.raises(book.ChapterError, match="(?s)boom.*a.failed.ipynb"):
+        with pytest.raises(book.BookError, match="(?s)boom.*a.failed.ipynb"):
             book.execute("quick", root=repo)
         assert path.read_bytes() == before
     failed = json.loads((repo / ".cache" / "book" / "a.failed.ipynb").read_text())
@@ -181,7 +181,7 @@ def test_truncated_notebook_is_refused_by_git_add_and_named_by_the_runner(repo: 
         "outputs" not in _git(repo, "show", ":chapters/a.ipynb").stdout
         or json.loads(_git(repo, "show", ":chapters/a.ipynb").stdout)["cells"][1]["outputs"] == []
     )
-    with pytest.raises(book.ChapterError, match="git checkout"):
+    with pytest.raises(book.BookError, match="git checkout"):
         book.execute("quick", root=repo, force=True)
 
 
@@ -249,6 +249,6 @@ def test_bad_profile_value_for_a_late_chapter_fails_before_the_first_runs(repo: 
     nb["cells"][0]["source"] = 'profile = "full"\niterations = 10'
     (repo / "chapters" / "b.ipynb").write_text(json.dumps(nb))
     (repo / "chapters" / "params" / "quick.yaml").write_text("b: {iterations: -3}\n")
-    with pytest.raises(book.ChapterError, match="chapter b.*iterations"):
+    with pytest.raises(book.BookError, match="chapter b.*iterations"):
         book.execute("quick", root=repo)
     assert not (repo / "chapters" / "ran.txt").exists()
