@@ -40,7 +40,7 @@ def _list_of(check: Callable[[str, object], None], minimum: int = 1) -> Callable
 
 
 RULES: dict[str, Callable[[str, object], None]] = {
-    "profile": lambda n, v: check_choice(n, v, ("quick", "full")),
+    "profile": lambda n, v: check_choice(n, v, ("quick", "full", "study")),
     "seed": check_seed,
     "seeds": _list_of(check_seed),
     "data_seed": check_seed,

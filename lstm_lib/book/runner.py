@@ -19,7 +19,8 @@ from lstm_lib.files import atomic_write_text
 from lstm_lib.validation import excerpt, load_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-PROFILES = ("quick", "full")
+PROFILES = ("quick", "full", "study")
+"""``study``: chapters 4-7 at the seed counts of the power analysis (``lstm_lib.study.settings.PROFILES``)."""
 
 
 class BookError(RuntimeError):
