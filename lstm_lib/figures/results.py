@@ -118,7 +118,7 @@ def effects(results: Mapping[str, Paired], xlabel: str, margin: float = MARGIN) 
     ax.set_yticks(range(len(names)), list(reversed(names)), fontsize=8)
     ax.set_xscale("log")
     ax.set_xlabel(xlabel)
-    ax.legend(loc="lower left", fontsize=8)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.35 if len(names) < 4 else -0.12), fontsize=8, frameon=False)
     return fig
 
 
