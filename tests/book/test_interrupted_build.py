@@ -56,7 +56,7 @@ def repo(tmp_path: Path) -> Path:
     shutil.copy(ROOT / "lstm_lib" / "book" / "nbclean.py", root / "lstm_lib" / "book" / "nbclean.py")
     (root / "_toc.yml").write_text("format: jb-book\nroot: intro\nchapters:\n  - file: chapters/a\n")
     (root / ".gitattributes").write_text("chapters/*.ipynb filter=nbclean\n")
-    (root / ".gitignore").write_text(".cache/\nchapters/ran.txt\nchapters/hang\nchapters/started\n")
+    (root / ".gitignore").write_text(".cache/\nchapters/ran.txt\nchapters/hang\nchapters/started\ninterrupted.log\n")
     _chapter(root / "chapters" / "a.ipynb", BODY)
     assert _git(root, "init", "-q").returncode == 0
     nbclean.install_filter(root)
@@ -77,18 +77,20 @@ def _interrupt(root: Path, sig: signal.Signals, profile: str = "quick") -> None:
         "import pathlib; from lstm_lib.book import runner; "
         f"runner.execute({profile!r}, root=pathlib.Path({str(root)!r}), force=True)"
     )
-    proc = subprocess.Popen(
-        [sys.executable, "-c", code], start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-    )
+    log = root / "interrupted.log"  # a file, not a pipe: a pipe nobody reads can fill and hang the runner
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", code], start_new_session=True, stdout=out, stderr=subprocess.STDOUT
+        )
     started = root / "chapters" / "started"
     deadline = time.monotonic() + 60
     while not started.exists():
-        assert proc.poll() is None, proc.stdout.read().decode()
+        assert proc.poll() is None, log.read_text(errors="replace")
         assert time.monotonic() < deadline, "the chapter never started"
         time.sleep(0.1)
     os.killpg(proc.pid, sig)
     try:
-        proc.wait(timeout=30)
+        proc.wait(timeout=60)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
