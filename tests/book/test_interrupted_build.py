@@ -73,8 +73,11 @@ def _interrupt(root: Path, sig: signal.Signals, profile: str = "quick") -> None:
     """Run the book in a subprocess, wait until the chapter is executing, then send ``sig`` to the
     whole process group (as Ctrl-C does in a terminal: runner and kernel)."""
     (root / "chapters" / "hang").touch()
+    # Ctrl-C as in a terminal: SIGINT raises KeyboardInterrupt even when this test was started in the
+    # background of a non-interactive shell, which makes its children ignore SIGINT.
     code = (
-        "import pathlib; from lstm_lib.book import runner; "
+        "import pathlib, signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
+        "from lstm_lib.book import runner; "
         f"runner.execute({profile!r}, root=pathlib.Path({str(root)!r}), force=True)"
     )
     log = root / "interrupted.log"  # a file, not a pipe: a pipe nobody reads can fill and hang the runner
