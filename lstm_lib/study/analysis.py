@@ -9,7 +9,6 @@ from dataclasses import dataclass
 import torch
 
 from lstm_lib.study.experiments import Table
-from lstm_lib.study.statistics import paired_interval
 
 
 def curve_band(
@@ -98,10 +97,3 @@ def early_late(table: Table, steps: int, rate: float) -> EarlyLate:
         warmup_share=[((weights * c)[:steps].sum() / (weights * c).sum()).item() for c in curves],
         steps=steps,
     )
-
-
-def log_ratio_interval(a: Sequence[float], b: Sequence[float]) -> tuple[float, float, float]:
-    """Geometric-mean ratio ``a/b`` over paired finite values, with its t-interval (for prose)."""
-    d = [math.log(x / y) for x, y in zip(a, b, strict=True) if x > 0 and y > 0]
-    mean, low, high = paired_interval(d)
-    return math.exp(mean), math.exp(low), math.exp(high)

@@ -39,10 +39,9 @@ def float64_table(study: Study, seeds: list[int], path: Path = RESULTS) -> Table
     if path.exists():
         table = read_rows(path)
         have = {(r["config"], r["seed"], r["data_hash"]) for r in table.rows}
+        data_hash = {s: tensor_hash(task.train_data(s)) for s in seeds}
         wanted = {
-            (json.dumps(c.replace(seed=s).to_dict(), sort_keys=True), s, tensor_hash(task.train_data(s)))
-            for c in configs
-            for s in seeds
+            (json.dumps(c.replace(seed=s).to_dict(), sort_keys=True), s, data_hash[s]) for c in configs for s in seeds
         }
         if wanted <= have:
             return Table([r for r in table.runs if r.row["seed"] in seeds])

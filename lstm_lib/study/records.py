@@ -24,7 +24,6 @@ from lstm_lib.files import atomic_write
 from lstm_lib.study.experiments import Table, tensor_hash
 from lstm_lib.training.trial import Run
 
-PROVENANCE = ("config", "data_hash", "eval_hash", "evaluation", "lstm_lib", "torch", "machine")
 FLOAT_COLUMNS = ("lr", "noise_std", "weight_rate", "final_loss", "final_mse", "free_mse", "teacher_mse", "horizon")
 FLOAT_COLUMNS += ("train_seconds", "gflop")
 INT_COLUMNS = ("seed", "iterations", "diverged_at", "evaluations")
@@ -55,7 +54,7 @@ def environment(profile: str) -> str:
 def provenance(table: Table, task, regime: str) -> list[dict]:
     """The rows of ``table`` with their provenance columns and the ``regime`` they ran in."""
     eval_hash = tensor_hash(task.test_data())
-    version = metadata.version("lstm_lib") if _installed() else "source"
+    version = _version()
     out = []
     for row in table.rows:
         out.append(
@@ -73,12 +72,12 @@ def provenance(table: Table, task, regime: str) -> list[dict]:
     return out
 
 
-def _installed() -> bool:
+def _version() -> str:
+    """The installed lstm_lib's version, or ``source`` when it runs from a checkout without installing."""
     try:
-        metadata.version("lstm_lib")
+        return metadata.version("lstm_lib")
     except metadata.PackageNotFoundError:
-        return False
-    return True
+        return "source"
 
 
 def write_rows(rows: list[dict], path: str | Path) -> Path:

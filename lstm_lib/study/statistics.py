@@ -7,7 +7,7 @@ Every interval in the book is a **Student-t interval**, computed by :mod:`scipy.
   mapped back by ``exp`` (:func:`geometric_interval`). It never goes below zero.
 - a bounded quantity (a horizon, seconds) by its arithmetic mean and t-interval (:func:`mean_interval`).
 - a comparison of two methods on the **same seeds** by the t-interval of the mean paired
-  difference (of the logs, for errors): :func:`paired_interval`.
+  difference (of the logs, for errors), as :func:`lstm_lib.study.verdicts.paired` does.
 
 Why t and not a bootstrap: with 5-20 seeds a percentile bootstrap is too narrow (its coverage
 falls short of 95%) and BCa is unstable; the paired log-ratios of two methods are close to
@@ -61,11 +61,6 @@ def geometric_interval(values: Sequence[float], level: float = 0.95) -> tuple[fl
         raise ValueError("values must all be positive (and finite) for a geometric mean")
     mean, low, high = t_interval(np.log(x), level)
     return math.exp(mean), math.exp(low), math.exp(high)
-
-
-def paired_interval(differences: Sequence[float], level: float = 0.95) -> tuple[float, float, float]:
-    """The mean paired difference with its t-interval: :func:`t_interval` of the per-seed differences."""
-    return t_interval(differences, level)
 
 
 def _power(effect: float, sd: float, n: int, level: float) -> float:

@@ -83,7 +83,7 @@ class Paired:
         return out + (f" ({'; '.join(extras)})" if extras else "")
 
 
-def _as_floats(name: str, values: Sequence[float]) -> np.ndarray:
+def _as_floats(values: Sequence[float]) -> np.ndarray:
     return np.asarray([math.nan if v is None else float(v) for v in values], dtype=np.float64)
 
 
@@ -100,7 +100,7 @@ def paired(
 
     See the module docstring for the rule. Non-finite values mark diverged runs.
     """
-    x, y = _as_floats("a", a), _as_floats("b", b)
+    x, y = _as_floats(a), _as_floats(b)
     if x.shape != y.shape:
         raise ValueError(f"a and b must pair up seed by seed: got {x.size} and {y.size} values")
     if x.size == 0:
