@@ -231,6 +231,18 @@ def regime_answer(rows: list[dict], claim: str) -> dict[str, str]:
     return {r["regime"]: r["verdict"] for r in rows if r["claim"] == claim}
 
 
+def answers(rows: list[dict]) -> dict[str, str]:
+    """Short answers for other pages: ``{claim}_{regime}`` (and ``adagrad_{other}``) -> "verdict (effect, seeds)"."""
+    out = {}
+    for r in rows:
+        key = r["claim"] + "_" + (r["comparison"].split(" vs ")[-1] if r["claim"] == "adagrad" else r["regime"])
+        detail = ", ".join(
+            str(v) for v in (r["effect"], r["interval"], f"{r['seeds']} seeds" if r["seeds"] else "") if v
+        )
+        out[key] = f"{r['verdict']} ({detail})" if detail else r["verdict"]
+    return out
+
+
 def conclusion_text(rows: list[dict]) -> str:
     """A short Markdown summary of what holds, what does not, and in which regime (for the intro)."""
 
