@@ -4,7 +4,7 @@ VENV    := .venv
 PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
 
-.PHONY: install book test lint strip clean chromium
+.PHONY: install book test lint strip clean chromium verify
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -33,6 +33,11 @@ chromium:
 test: install lint chromium
 	$(PY) -m lstm_lib book --profile quick
 	$(VENV)/bin/pytest
+
+# Re-check committed results here: retrain the fixed rows and rebuild the claims table (see README, "Re-checking").
+verify: install
+	$(PY) -m lstm_lib verify --rows 4
+	$(PY) -m lstm_lib verify --claims
 
 strip: install
 	$(PY) -m lstm_lib.book.nbclean chapters/*.ipynb

@@ -451,9 +451,75 @@ def _book(args: argparse.Namespace) -> int:
     return 0
 
 
+def _verify(args: argparse.Namespace) -> int:
+    """Retrain committed rows and/or rebuild the claims table, and judge them by the re-check rule."""
+    from lstm_lib.study import verify
+    from lstm_lib.study.cluster import dask_executor
+    from lstm_lib.study.fingerprint import fingerprint_text
+    from lstm_lib.study.records import ResultsError
+
+    if args.workers < 1:
+        raise UsageError("--workers", f"workers must be an int >= 1, got {args.workers}")
+    if args.rows is not None and args.rows < 1:
+        raise UsageError("--rows", f"rows must be an int >= 1, got {args.rows}")
+    out = _compare_out(args.out)
+    do_rows = args.all or args.rows is not None or not args.claims
+    print(f"this machine: {fingerprint_text(threads=1)}")
+    failures = 0
+    with contextlib.ExitStack() as stack:
+        executor = None
+        if args.scheduler:
+            try:
+                executor = stack.enter_context(dask_executor(args.scheduler))
+            except (ImportError, ConnectionError, ValueError) as exc:
+                raise UsageError("--scheduler", str(exc)) from None
+        try:
+            if do_rows:
+                rows = verify.load_rows([Path(f) for f in args.files] if args.files else verify.default_row_files())
+                chosen = verify.select(rows, None if args.all else (args.rows or len(verify.DEFAULT_ROWS)))
+                print(f"retraining {len(chosen)} of {len(rows)} committed rows ({args.workers} worker(s))")
+                checks = verify.verify_rows(chosen, args.workers, executor, progress=not args.quiet)
+                for check in checks:
+                    print(check.line())
+                counts = {o: sum(c.outcome == o for c in checks) for o in ("bit-identical", "within tolerance")}
+                bad = sum(not c.ok for c in checks)
+                print(f"rows: {len(checks)} checked, {counts['bit-identical']} bit-identical, "
+                      f"{counts['within tolerance']} within tolerance, {bad} differ")  # fmt: skip
+                failures += bad
+            if args.claims:
+                failures += _verify_claims(args, executor, out)
+        except ResultsError as exc:
+            raise UsageError("--files" if do_rows and not args.claims else "--against", str(exc)) from None
+    return 1 if failures else 0
+
+
+def _verify_claims(args: argparse.Namespace, executor: Any, out: Path | None) -> int:
+    """Rebuild the claims table of ``--profile`` and compare it with the committed one; the count that differ."""
+    from lstm_lib.study import claims, verify
+    from lstm_lib.study.fingerprint import fingerprint_text
+    from lstm_lib.study.records import write_rows
+    from lstm_lib.study.settings import study_for
+
+    against = Path(args.against) if args.against else verify.RESULTS / f"claims-{args.profile}.csv"
+    committed = verify.read_claims(against)
+    study = study_for(args.profile, workers=args.workers)
+    measured = claims.measure(study, cache_dir=args.cache_dir, executor=executor, progress=not args.quiet)
+    rebuilt = claims.claim_records(measured.table)
+    if out is not None:
+        stamp = {"profile": args.profile, "fingerprint": fingerprint_text(threads=1)}
+        write_rows([{**r, **stamp} for r in rebuilt], out)
+        print(f"wrote {out}")
+    checks = verify.compare_claims(committed, rebuilt)
+    for check in checks:
+        print(check.line())
+    bad = sum(not c.ok for c in checks)
+    print(f"claims: {len(checks)} compared with {against.name}, {len(checks) - bad} agree, {bad} differ")
+    return bad
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog=PROG, description="Predict time sequences with an LSTM (Z.H. Fu, 2016).")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{train,generate,compare,book}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{train,generate,compare,book,verify}")
 
     p = sub.add_parser("train", help="train one model on sine waves and save a checkpoint")
     _add_config_flags(p)
@@ -525,6 +591,24 @@ def build_parser() -> argparse.ArgumentParser:
         help="run the chapters' multi-seed studies on this Dask scheduler (sets LSTM_LIB_SCHEDULER for them)",
     )
     p.set_defaults(func=_book)
+
+    p = sub.add_parser("verify", help="retrain committed rows and rebuild the claims table: do they reproduce here?")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--rows", type=int, help="retrain this many committed rows (default: the 4 fixed ones)")
+    which.add_argument("--all", action="store_true", help="retrain every committed row (hours)")
+    p.add_argument("--files", nargs="+", metavar="CSV", help="row files (default: results/precision-float64.csv"
+                   " and results/full-methods.csv)")  # fmt: skip
+    p.add_argument("--claims", action="store_true", help="rebuild the claims table from the cache (or retrain)")
+    p.add_argument(
+        "--profile", choices=("full", "study", "quick"), default="full", help="profile of --claims (default: full)"
+    )
+    p.add_argument("--against", metavar="CSV", help="committed claims (default: results/claims-PROFILE.csv)")
+    p.add_argument("--out", metavar="FILE.csv", help="write the rebuilt claims table here (atomic)")
+    p.add_argument("--cache-dir", metavar="DIR", help="training cache for --claims (default: .cache/experiments)")
+    p.add_argument("--workers", type=int, default=2, help="worker processes, one torch thread each (default: 2)")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="train on this Dask scheduler instead of --workers")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_verify)
     return parser
 
 

@@ -56,3 +56,14 @@ def test_library_tests_run_on_every_supported_python(workflow: dict) -> None:
     assert versions == ["3.11", "3.12", "3.13"]
     assert _uses(job, "actions/setup-python")[0]["with"]["python-version"] == "${{ matrix.python }}"
     assert any(".[dev]" in step.get("run", "") for step in _steps(job)), f"{name} does not install the extras"
+
+
+def test_full_book_keeps_the_training_cache_keyed_on_the_training_code(workflow: dict) -> None:
+    name, job = _job_running(workflow, "make book")
+    caches = _uses(job, "actions/cache")
+    assert caches, f"{name} does not keep .cache/experiments between pushes"
+    assert caches[0]["with"]["path"] == ".cache/experiments"
+    key_steps = [s for s in _steps(job) if "--cache-version" in s.get("run", "")]
+    assert key_steps and key_steps[0]["id"] in caches[0]["with"]["key"]
+    steps = _steps(job)
+    assert steps.index(caches[0]) < next(i for i, s in enumerate(steps) if "make book" in s.get("run", ""))

@@ -68,6 +68,25 @@ KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=ERROR"]
 """The kernel's log to the terminal keeps its errors only: its transport notice ("running over TCP
 without encryption", a local kernel) would otherwise print once per chapter. Cell output is untouched."""
 
+
+def _kernel_manager_class() -> type:
+    """jupyter_client's kernel manager, minus the interrupt it sends before every shutdown request.
+
+    That SIGINT lands while the kernel is still finishing a message (it did after chapters 2 and 7)
+    and makes it log "KeyboardInterrupt caught in kernel" as an ERROR for a normal, successful run.
+    A shutdown request follows anyway; interrupts asked for at any other time pass through.
+    """
+    from jupyter_client.manager import AsyncKernelManager
+
+    class QuietShutdownKernelManager(AsyncKernelManager):
+        async def _async_interrupt_kernel(self) -> None:
+            if self.shutting_down:
+                return
+            await super()._async_interrupt_kernel()
+
+    return QuietShutdownKernelManager
+
+
 STAMP_KEY = "lstm_lib_stamp"
 WORK = Path(".cache") / "book"
 """Where papermill writes while a chapter runs (``<stem>.running.ipynb``) and where a failed or
@@ -207,6 +226,7 @@ def _run(path: Path, parameters: dict, digest: str, root: Path) -> None:
             cwd=str(path.parent),
             progress_bar=False,
             extra_arguments=KERNEL_ARGUMENTS,
+            kernel_manager_class=_kernel_manager_class(),
         )
     except BaseException as exc:
         if running.exists():
@@ -217,6 +237,23 @@ def _run(path: Path, parameters: dict, digest: str, root: Path) -> None:
         raise BookError(f"chapter {path.stem} failed: {exc}{where}") from exc
     _finish(running, path, digest, parameters)
     failed.unlink(missing_ok=True)
+
+
+LIBRARY_MARK = "[lstm_lib] "
+"""Lines the library prints for the build log (:func:`lstm_lib.study.records.report`): which committed
+results a chapter used or why it retrained them."""
+
+
+def library_lines(path: Path) -> list[str]:
+    """The library's log lines in an executed chapter's output streams, without their mark (at most 20)."""
+    lines = []
+    for cell in _read(path).get("cells", []):
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream":
+                text = "".join(output.get("text", ""))
+                marked = [ln for ln in text.splitlines() if ln.startswith(LIBRARY_MARK)]
+                lines += [ln[len(LIBRARY_MARK) :][:300] for ln in marked]
+    return lines[:20]
 
 
 def execute(profile: str = "full", root: Path = ROOT, only: list[str] | None = None, force: bool = False) -> float:
@@ -238,6 +275,8 @@ def execute(profile: str = "full", root: Path = ROOT, only: list[str] | None = N
         t0 = time.perf_counter()
         _run(path, chapter_params, current, root)
         _refresh_git_index(path, root)
+        for line in library_lines(path):
+            print(f"[book] {path.stem}: {line}", flush=True)
         print(f"[book] {path.stem}: executed in {time.perf_counter() - t0:.1f} s ({profile})", flush=True)
     seconds = time.perf_counter() - start
     print(f"[book] execution took {seconds:.1f} s", flush=True)

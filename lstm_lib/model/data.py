@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
+import numpy as np
 import torch
 
+from lstm_lib.model.exact import correctly_rounded_sin
 from lstm_lib.validation import check_float, check_int, check_seed
 
 PERIOD_RANGE = (1e-3, 1e9)
 """Time scales ``T`` that give real waves: below, ``t / T`` overflows (a subnormal ``T`` makes NaN);
 above, the phase shifts of ``[-4T, 4T)`` no longer fit an int64 and every wave is flat."""
-MAX_VALUES = 50_000_000
-"""The most values one call may draw (400 MB in float64): a bigger request is refused, not attempted."""
+MAX_VALUES = 5_000_000
+"""The most values one call may draw (40 MB in float64, about a minute of exact sines): a bigger request is
+refused, not attempted."""
 
 
 def check_period(period: object) -> float:
@@ -39,7 +43,8 @@ def sine_waves(
     ``shift`` defaults to :func:`draw_shifts` (integers in ``[-4*period, 4*period)`` from ``seed``).
     The shifts do not depend on ``length``, so a longer call with the same arguments gives the
     true continuation of a shorter one; ``start`` gives it directly.
-    Returns a float64 tensor of shape (n, length, 1).
+    Every value is the correctly rounded sine (:mod:`lstm_lib.model.exact`), so the bits are the same
+    on every machine. Returns a float64 tensor of shape (n, length, 1).
     """
     check_int("n", n, 1)
     check_int("length", length, 1)
@@ -51,8 +56,9 @@ def sine_waves(
         shift = draw_shifts(n, period, seed)
     elif not isinstance(shift, torch.Tensor) or tuple(shift.shape) != (n,):
         raise ValueError(f"shift must be a tensor of shape ({n},), got {getattr(shift, 'shape', type(shift).__name__)}")
-    t = torch.arange(start, start + length, dtype=torch.float64)
-    return torch.sin((t[None, :] + shift.to(torch.float64)[:, None]) / period).unsqueeze(-1)
+    t = np.arange(start, start + length, dtype=np.float64)
+    angles = (t[None, :] + shift.to(torch.float64).numpy()[:, None]) / period
+    return torch.from_numpy(correctly_rounded_sin(angles)).unsqueeze(-1)
 
 
 def add_noise(x: torch.Tensor, std: float, generator: torch.Generator | None = None) -> torch.Tensor:
@@ -87,12 +93,23 @@ def wave_band(n: int, length: int, period: float, spread: float, seed: int, star
 
     A band of time scales (``spread`` > 0) lets held-out waves have other frequencies than the
     training waves yet stay inside the trained band. As in :func:`sine_waves`, ``period`` is the
-    time scale ``T``: one oscillation takes ``2*pi*T`` steps. Returns float64, shape (n, length, 1).
+    time scale ``T``: one oscillation takes ``2*pi*T`` steps. The angles are IEEE divisions and additions
+    and the sine is correctly rounded, so the float64 bits are the same on every CPU. Returns a fresh
+    float64 tensor of shape (n, length, 1); repeated calls reuse the computed values.
     """
     check_int("length", length, 1)
     check_int("start", start, 0)
     if n * length > MAX_VALUES:
         raise ValueError(f"n * length must be at most {MAX_VALUES} values, got {n} * {length}")
-    periods, phases = band_parameters(n, period, spread, seed)
-    t = torch.arange(start, start + length, dtype=torch.float64)
-    return torch.sin(t[None, :] / periods[:, None] + phases[:, None]).unsqueeze(-1)
+    band_parameters(n, period, spread, seed)  # validates n, period, spread and seed before the slow part
+    return torch.from_numpy(_band_values(n, length, float(period), float(spread), seed, start).copy()).unsqueeze(-1)
+
+
+@lru_cache(maxsize=256)
+def _band_values(n: int, length: int, period: float, spread: float, seed: int, start: int) -> np.ndarray:
+    """The values of :func:`wave_band`, cached: a study asks for the same seeds' waves many times."""
+    periods, phases = (v.numpy() for v in band_parameters(n, period, spread, seed))
+    t = np.arange(start, start + length, dtype=np.float64)
+    values = correctly_rounded_sin(t[None, :] / periods[:, None] + phases[:, None])
+    values.flags.writeable = False
+    return values

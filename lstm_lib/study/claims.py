@@ -261,3 +261,60 @@ def conclusion_text(rows: list[dict]) -> str:
         "- " + phrase("conclusion", "*Denoising is the more efficient trick* (denoising vs weighting)") + ".",
     ]
     return "\n".join(lines)
+
+
+@dataclass
+class Measured:
+    """Every run behind the claims table of a study, and the table itself (see :func:`measure`)."""
+
+    runs: dict[str, Table]
+    by_method: dict[str, dict[str, Table]]
+    optimizers: dict[str, Table]
+    sweeps: dict[str, dict[float, Table]]
+    oscillation: dict[str, float]
+    table: list[dict]
+
+
+def measure(study, cache_dir=None, executor=None, progress: bool = False) -> Measured:
+    """Train (or fetch from the cache) every run the claims table needs, and decide each claim.
+
+    The methods in both regimes, the optimisers and the tricks' sweeps (easy regime), exactly as
+    chapters 4-7 run them, so a rebuilt table is the chapters' table. ``cache_dir`` defaults to
+    the shared training cache.
+    """
+    from lstm_lib.study.experiments import DEFAULT_CACHE, compare
+    from lstm_lib.study.settings import REGIMES
+
+    kw = {"workers": study.workers, "cache_dir": cache_dir or DEFAULT_CACHE, "executor": executor, "progress": progress}
+    tasks = {regime: study.task(regime) for regime in REGIMES}
+    methods = study.methods()
+    runs = {r: compare(list(methods.values()), study.regime_seeds(r), tasks[r], **kw) for r in REGIMES}
+    by_method = {r: {m: runs[r].where(method=m) for m in methods} for r in REGIMES}
+    optimizers = compare(list(study.optimizers().values()), list(study.optimizer_seeds), tasks["easy"], **kw)
+    sweeps = {
+        trick: {s: compare([c], list(study.sweep_seeds), tasks["easy"], **kw) for s, c in study.sweep(trick).items()}
+        for trick in ("weighted", "denoising")
+    }
+    oscillation = {regime: task.oscillation_steps for regime, task in tasks.items()}
+    groups = optimizers.groups("optimizer")
+    table = article_claims(by_method, groups, sweeps, oscillation)
+    return Measured(runs, by_method, groups, sweeps, oscillation, table)
+
+
+CLAIM_COLUMNS = ("claim", "regime", "comparison", "effect", "low", "high", "seeds", "verdict")
+
+
+def claim_records(rows: list[dict]) -> list[dict]:
+    """The claims table as plain records (numbers unformatted), for ``results/claims-*.csv``."""
+    out = []
+    for r in rows:
+        result = r["result"]
+        if isinstance(result, Paired):
+            effect, low, high = result.effect, result.low, result.high
+        elif isinstance(result, FailureRate):
+            effect, low, high = result.failed / result.n, result.low, result.high
+        else:
+            effect = low = high = math.nan
+        out.append({"claim": r["claim"], "regime": r["regime"], "comparison": r["comparison"], "effect": effect,
+                    "low": low, "high": high, "seeds": r["seeds"], "verdict": r["verdict"]})  # fmt: skip
+    return out

@@ -1,7 +1,8 @@
 """Multi-seed experiments: one function runs configs over seeds, in parallel, cached on disk.
 
-The cache key covers the config, the training and evaluation data, the evaluation settings and
-a hash of the lstm_lib code that training and evaluation reach (:mod:`lstm_lib.sources`), so a
+The cache key covers the config, the training and evaluation data, the evaluation settings, the
+torch version and a hash of the lstm_lib code that training and evaluation reach
+(:mod:`lstm_lib.sources`), so a
 rebuild with nothing changed trains nothing, and a change to that code or to a parameter retrains
 what it affects. Entries are written atomically with a
 checksum of their content and verified on reading; a corrupted, partial or bit-rotten entry is
@@ -29,6 +30,7 @@ from lstm_lib import sources
 from lstm_lib.files import atomic_write
 from lstm_lib.model.spec import Spec
 from lstm_lib.study.cluster import dask_executor, scheduler_from_env
+from lstm_lib.study.fingerprint import fingerprint_text
 from lstm_lib.study.statistics import geometric_interval, mean_interval
 from lstm_lib.study.task import WaveTask
 from lstm_lib.training import trial
@@ -126,6 +128,11 @@ def source_hash() -> str:
     return sources.code_hash([trial.__name__])
 
 
+def cache_version() -> str:
+    """What every cache key shares: the torch version and the training code's hash (CI keys its cache on it)."""
+    return f"torch{torch.__version__}-{source_hash()[:16]}"
+
+
 def tensor_hash(t: torch.Tensor) -> str:
     t = t.detach().cpu().contiguous()
     return hashlib.sha256(str((t.dtype, tuple(t.shape))).encode() + t.numpy().tobytes()).hexdigest()
@@ -139,6 +146,7 @@ def cache_key(config: TrainConfig, data_hash: str, eval_hash: str, settings: Eva
             "eval": eval_hash,
             "settings": dataclasses.asdict(settings),
             "src": source_hash(),
+            "torch": torch.__version__,  # another torch is other arithmetic: never reuse its runs silently
         },
         sort_keys=True,
     )
@@ -225,6 +233,17 @@ def _init_worker() -> None:
     torch.set_num_threads(1)
 
 
+def run_trial(config: TrainConfig, data: torch.Tensor, eval_data: torch.Tensor, settings: EvalSettings) -> Run:
+    """:func:`~lstm_lib.training.trial.train_and_evaluate`, its row stamped with the arithmetic it ran on.
+
+    Called where the training runs (a worker process, a Dask worker), so the fingerprint is that
+    machine's; training always runs on one torch thread.
+    """
+    run = train_and_evaluate(config, data, eval_data, settings)
+    run.row["fingerprint"] = fingerprint_text(threads=1, device=config.device)
+    return run
+
+
 def compare(
     configs: list[TrainConfig],
     seeds: list[int],
@@ -238,8 +257,8 @@ def compare(
 
     ``task`` gives each seed's training data (``task.train_data(seed)``), the held-out data and
     the evaluation settings. ``cache_dir=None`` disables the cache; ``progress=True`` shows a
-    progress bar (off by default, so executed notebooks stay free of it). Rows keep the order
-    configs x seeds.
+    progress bar with the time left (off by default, so executed notebooks stay free of it). Rows
+    keep the order configs x seeds.
 
     Runs on ``executor`` (any ``concurrent.futures.Executor``, e.g. a Dask client's
     ``get_executor()``); without one, on the Dask scheduler named by ``$LSTM_LIB_SCHEDULER`` if set,
@@ -250,20 +269,34 @@ def compare(
         raise ValueError("configs must be a non-empty list of TrainConfig")
     if not seeds:
         raise ValueError("seeds must be a non-empty list of ints")
+    jobs = [c.replace(seed=s) for c in configs for s in seeds]
+    return run_jobs(jobs, task, workers, cache_dir, progress, executor)
+
+
+def run_jobs(
+    jobs: list[TrainConfig],
+    task: WaveTask | FixedTask,
+    workers: int | None = None,
+    cache_dir: str | Path | None = DEFAULT_CACHE,
+    progress: bool = False,
+    executor: Executor | None = None,
+) -> Table:
+    """The engine of :func:`compare`: each config trained on its own seed's data, in the order given."""
+    if not jobs or not all(isinstance(c, TrainConfig) for c in jobs):
+        raise ValueError("jobs must be a non-empty list of TrainConfig")
     workers = (os.cpu_count() or 1) if workers is None else check_int("workers", workers, 1)
     if executor is not None and not isinstance(executor, Executor):
         raise ValueError(f"executor must be a concurrent.futures.Executor, got {type(executor).__name__}")
     cache = check_cache_dir(cache_dir) if cache_dir is not None else None
     settings = task.evaluation
     eval_data = task.test_data()
-    data = {s: task.train_data(s) for s in seeds}
-    jobs = [(c.replace(seed=s), s) for c in configs for s in seeds]
+    data = {c.seed: task.train_data(c.seed) for c in jobs}
     eval_hash = tensor_hash(eval_data)
     data_hash = {s: tensor_hash(d) for s, d in data.items()}
-    keys = [cache_key(job, data_hash[s], eval_hash, settings) for job, s in jobs]
+    keys = [cache_key(job, data_hash[job.seed], eval_hash, settings) for job in jobs]
     runs: list[Run | None] = [_fetch(cache / f"{k}.pt", k) if cache else None for k in keys]
     todo = [i for i, r in enumerate(runs) if r is None]
-    bar = tqdm(total=len(todo), disable=not progress or not todo, desc="training", leave=False)
+    bar = tqdm(total=len(todo), disable=not progress or not todo, desc="training", leave=False, mininterval=5)
 
     def done(i: int, run: Run) -> None:
         runs[i] = run
@@ -272,8 +305,7 @@ def compare(
         bar.update(1)
 
     def args(i: int) -> tuple:
-        config, seed = jobs[i]
-        return config, data[seed], eval_data, settings
+        return jobs[i], data[jobs[i].seed], eval_data, settings
 
     with ExitStack() as stack:
         if executor is None and todo and scheduler_from_env():
@@ -284,11 +316,19 @@ def compare(
             )
             executor = stack.enter_context(pool)
         if executor is not None:
-            futures = {i: executor.submit(train_and_evaluate, *args(i)) for i in todo}
+            futures = {i: executor.submit(run_trial, *args(i)) for i in todo}
             for i, future in futures.items():
                 done(i, future.result())
         else:
             for i in todo:
-                done(i, train_and_evaluate(*args(i)))
+                done(i, run_trial(*args(i)))
     bar.close()
     return Table([r for r in runs if r is not None])
+
+
+if __name__ == "__main__":  # python -m lstm_lib.study.experiments --cache-version
+    import sys
+
+    if sys.argv[1:] != ["--cache-version"]:
+        sys.exit("usage: python -m lstm_lib.study.experiments --cache-version")
+    print(cache_version())

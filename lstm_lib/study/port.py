@@ -3,11 +3,11 @@
 The upstream example trains two stacked ``nn.LSTMCell(…, 51)`` and an ``nn.Linear(51, 1)`` in
 float64 with L-BFGS (lr 0.8) on 97 sine waves and tests on 3 more. As published it loads its
 data with ``torch.load`` (which fails on torch >= 2.6) and reports only the teacher-forced test
-loss. Here the data come from upstream's own numpy recipe (bit for bit: one ulp of ``sin`` is
-enough to change an L-BFGS run), and every step records every loss evaluation (upstream prints
-them all), the teacher-forced test loss and the free-running error of ``future`` generated steps
-against the true continuation, because the teacher-forced loss alone is a poor guide to how well
-the network draws the wave by itself.
+loss. Here the data come from upstream's own numpy recipe, with the correctly rounded sine in place
+of ``np.sin`` (whose last bit depends on the CPU, and one ulp is enough to change an L-BFGS run),
+and every step records every loss evaluation (upstream prints them all), the teacher-forced test
+loss and the free-running error of ``future`` generated steps against the true continuation,
+because the teacher-forced loss alone is a poor guide to how well the network draws the wave by itself.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import json
 import math
 import time
 from dataclasses import asdict, dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +25,8 @@ import torch
 from torch import nn
 
 from lstm_lib.files import atomic_write
+from lstm_lib.model.data import MAX_VALUES
+from lstm_lib.model.exact import correctly_rounded_sin
 from lstm_lib.validation import check_choice, check_float, check_int, check_seed
 
 HIDDEN = 51
@@ -92,14 +95,27 @@ def example_shifts(n_waves: int = 100) -> torch.Tensor:
 
 
 def example_waves(n_waves: int = 100, length: int = 1000) -> torch.Tensor:
-    """Upstream's ``generate_sine_wave.py`` (``N = n_waves``, ``L = length``) with its numpy calls, so bit for bit.
+    """Upstream's ``generate_sine_wave.py`` (``N = n_waves``, ``L = length``): its shifts and angles, bit for bit.
 
-    ``torch.sin`` differs from ``np.sin`` in the last bit of a few values, and L-BFGS amplifies that.
+    Only the sine differs: upstream's ``np.sin`` gives, on a given CPU, values within one ulp of the
+    correctly rounded sine used here (:mod:`lstm_lib.model.exact`), whose bits are the same on every
+    machine. L-BFGS amplifies one ulp, so that choice is what makes a port run repeatable elsewhere.
     """
+    check_int("n_waves", n_waves, 4)
     check_int("length", length, 1)
+    if n_waves * length > MAX_VALUES:
+        raise ValueError(f"n_waves * length must be at most {MAX_VALUES} values, got {n_waves} * {length}")
+    return torch.from_numpy(_example_values(n_waves, length).copy())
+
+
+@lru_cache(maxsize=8)
+def _example_values(n_waves: int, length: int) -> np.ndarray:
+    """The values of :func:`example_waves`, cached (100,000 exact sines take about a second)."""
     x = np.empty((n_waves, length), "int64")
     x[:] = np.array(range(length)) + example_shifts(n_waves).numpy().reshape(n_waves, 1)
-    return torch.from_numpy(np.sin(x / 1.0 / PERIOD).astype("float64"))
+    values = correctly_rounded_sin(x / 1.0 / PERIOD)
+    values.flags.writeable = False
+    return values
 
 
 @dataclass(frozen=True)
@@ -116,7 +132,8 @@ class PortData:
 def example_data(n_waves: int = 100, length: int = 1000, future: int = 1000) -> PortData:
     """The example's waves at ``length`` steps, split as upstream's ``train.py`` does, and ``future`` steps more.
 
-    With ``length <= 1000`` the waves are the first ``length`` columns of upstream's data file, bit for bit.
+    With ``length <= 1000`` the waves are the first ``length`` columns of upstream's data file, up to the last
+    bit of the sine (see :func:`example_waves`).
     """
     check_int("n_waves", n_waves, 4)
     check_int("length", length, 3)

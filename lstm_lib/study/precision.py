@@ -10,12 +10,11 @@ are compared directly. The float64 rows are expensive, so they are computed once
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 from lstm_lib.study.claims import paired_free
-from lstm_lib.study.experiments import Table, compare, tensor_hash
-from lstm_lib.study.records import provenance, read_rows, write_rows
+from lstm_lib.study.experiments import Table, compare
+from lstm_lib.study.records import committed_runs, provenance, report, write_rows
 from lstm_lib.study.settings import Study, study_for
 from lstm_lib.training.config import TrainConfig
 
@@ -29,23 +28,21 @@ def precision_configs(study: Study, dtype: str) -> list[TrainConfig]:
     return [c.replace(dtype=dtype) for m, c in study.methods().items() if m in PRECISION_METHODS]
 
 
-def float64_table(study: Study, seeds: list[int], path: Path = RESULTS) -> Table:
-    """The float64 side of the check: the committed rows when they are this study's runs, else trained now.
+def float64_table(study: Study, seeds: list[int], path: Path = RESULTS) -> tuple[Table, str]:
+    """The float64 side of the check, and where it came from: the committed rows when they are exactly
+    this study's runs (:func:`lstm_lib.study.records.committed_runs`), else trained now.
 
-    The committed rows are used only if every expected config, seed and training-data hash is there.
+    The second value, also printed as one line for the build log, says which and why; a damaged
+    results file is an error, never a silent retraining.
     """
     task = study.task("easy")
     configs = precision_configs(study, "float64")
-    if path.exists():
-        table = read_rows(path)
-        have = {(r["config"], r["seed"], r["data_hash"]) for r in table.rows}
-        data_hash = {s: tensor_hash(task.train_data(s)) for s in seeds}
-        wanted = {
-            (json.dumps(c.replace(seed=s).to_dict(), sort_keys=True), s, data_hash[s]) for c in configs for s in seeds
-        }
-        if wanted <= have:
-            return Table([r for r in table.runs if r.row["seed"] in seeds])
-    return compare(configs, seeds, task, workers=study.workers)
+    table, reason = committed_runs(path, configs, seeds, task)
+    if table is None:
+        reason = f"retrained {len(configs) * len(seeds)} runs, as {reason}"
+        table = compare(configs, seeds, task, workers=study.workers)
+    report(f"float64 side of the precision check: {reason}")
+    return table, reason
 
 
 def check(f32: Table, f64: Table) -> list[dict]:

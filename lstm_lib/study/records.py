@@ -1,8 +1,9 @@
 """Per-seed rows as CSV, with their provenance, so a long study can be committed and re-read.
 
-Each row carries what produced it: the full training config (JSON), a hash of its training
-data and held-out data, the evaluation settings, and the lstm_lib version, torch version and
-machine. :func:`read_rows` gives back a :class:`~lstm_lib.study.experiments.Table` whose
+Each row carries what produced it: the full training config (JSON), the task (JSON), a hash of
+its training data and held-out data, the evaluation settings, the lstm_lib version, torch version
+and machine, and the fingerprint of the arithmetic it ran on (:mod:`lstm_lib.study.fingerprint`).
+:func:`read_rows` gives back a :class:`~lstm_lib.study.experiments.Table` whose
 rows the chapters summarise exactly as they would freshly trained ones.
 """
 
@@ -15,6 +16,7 @@ import json
 import math
 import os
 import platform
+import sys
 from importlib import metadata
 from pathlib import Path
 
@@ -22,22 +24,14 @@ import torch
 
 from lstm_lib.files import atomic_write
 from lstm_lib.study.experiments import Table, tensor_hash
+from lstm_lib.study.fingerprint import cpu_model
+from lstm_lib.training.config import TrainConfig
 from lstm_lib.training.trial import Run
+from lstm_lib.validation import excerpt
 
 FLOAT_COLUMNS = ("lr", "noise_std", "weight_rate", "final_loss", "final_mse", "free_mse", "teacher_mse", "horizon")
 FLOAT_COLUMNS += ("train_seconds", "gflop")
 INT_COLUMNS = ("seed", "iterations", "diverged_at", "evaluations")
-
-
-def cpu_model() -> str:
-    """The CPU's model name (from ``/proc/cpuinfo`` on Linux), or the architecture elsewhere."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace").splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def machine() -> str:
@@ -64,6 +58,7 @@ def provenance(table: Table, task, regime: str) -> list[dict]:
                 "data_hash": tensor_hash(task.train_data(row["seed"])),
                 "eval_hash": eval_hash,
                 "evaluation": json.dumps(dataclasses.asdict(task.evaluation)),
+                "task": json.dumps(dataclasses.asdict(task), sort_keys=True),
                 "lstm_lib": version,
                 "torch": torch.__version__,
                 "machine": machine(),
@@ -92,20 +87,119 @@ def write_rows(rows: list[dict], path: str | Path) -> Path:
     return Path(path)
 
 
-def read_rows(path: str | Path, **match: object) -> Table:
-    """The rows of a CSV written by :func:`write_rows` as a :class:`Table` (rows only, no curves)."""
-    with open(path, encoding="utf-8", newline="") as fh:
-        rows = list(csv.DictReader(fh))
+def report(message: str) -> None:
+    """One line for the book's log (the runner relays a chapter's ``[lstm_lib]`` lines), and the reader's."""
+    print(f"[lstm_lib] {message}", file=sys.stderr, flush=True)
+
+
+def committed_runs(path: Path, configs: list, seeds: list[int], task) -> tuple[Table | None, str]:
+    """The committed runs of ``configs`` x ``seeds`` on ``task`` from ``path``, or ``None`` and the reason why not.
+
+    A row applies only if its config, seed, training-data hash, held-out-data hash, evaluation
+    settings and task are exactly those of the run wanted; a damaged file raises :class:`ResultsError`.
+    """
+    if not path.exists():
+        return None, f"no committed rows at {path}"
+    table = read_rows(path)
+    eval_hash, evaluation = tensor_hash(task.test_data()), json.dumps(dataclasses.asdict(task.evaluation))
+    task_json = json.dumps(dataclasses.asdict(task), sort_keys=True)
+    by_config = {r.row["config"]: r for r in table.runs}
     runs = []
-    for raw in rows:
-        row: dict[str, object] = dict(raw)
-        for col in FLOAT_COLUMNS:
-            if col in row:
-                row[col] = float(row[col]) if row[col] not in ("", "nan") else math.nan
-        for col in INT_COLUMNS:
-            if col in row:
-                row[col] = int(row[col])
-        row["diverged"] = raw["diverged"] == "True"
+    for config in configs:
+        for seed in seeds:
+            want = json.dumps(config.replace(seed=seed).to_dict(), sort_keys=True)
+            run = by_config.get(want)
+            if run is None:
+                return None, f"{path.name} has no row for {config.label()}, seed {seed}"
+            checks = {
+                "training data": (run.row.get("data_hash"), tensor_hash(task.train_data(seed))),
+                "held-out data": (run.row.get("eval_hash"), eval_hash),
+                "evaluation settings": (run.row.get("evaluation"), evaluation),
+                "task": (run.row.get("task"), task_json),
+            }
+            for what, (have, now) in checks.items():
+                if have != now:
+                    return None, f"{path.name}:{run.row['line']} ran on other {what} than this study's"
+            runs.append(run)
+    return Table(runs), f"used {len(runs)} committed rows from {path.name}"
+
+
+class ResultsError(ValueError):
+    """A results file that cannot be trusted: missing, cut, damaged or inconsistent (names the file and line)."""
+
+
+REQUIRED = ("label", "method", "optimizer", "seed", "config", "diverged", "free_mse", "teacher_mse", "final_loss")
+
+
+def read_rows(path: str | Path, **match: object) -> Table:
+    """The rows of a CSV written by :func:`write_rows` as a :class:`Table` (rows only, no curves).
+
+    Every row is checked as strictly as a cache entry: complete, typed, its ``config`` a valid
+    training config that agrees with its ``method``, ``seed`` and ``dtype`` columns, a finished
+    run's errors finite, no row twice. Anything else is a :class:`ResultsError` naming the file
+    and line, never a silently skipped or half-read row. Each row gets a ``line`` column.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ResultsError(f"results file {path} is missing (restore it with git checkout -- {path})") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ResultsError(f"results file {path} cannot be read: {exc}") from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
+    if missing:
+        raise ResultsError(f"{path}: the header lacks the column(s) {missing}")
+    runs, seen = [], {}
+    for raw in reader:
+        where = f"{path}:{reader.line_num}"
+        row = _parse_row(raw, where)
+        identity = (row["config"], row.get("regime"), row.get("task"))
+        if identity in seen:
+            raise ResultsError(f"{where}: the same run as line {seen[identity]} (config and seed repeated)")
+        seen[identity] = reader.line_num
+        row["line"] = reader.line_num
         if all(row.get(k) == v for k, v in match.items()):
             runs.append(Run(row, torch.empty(0), torch.empty(0), None))
+    if not seen:
+        raise ResultsError(f"{path}: no rows")
     return Table(runs)
+
+
+def _parse_row(raw: dict, where: str) -> dict:
+    """One CSV record, typed and checked (see :func:`read_rows`)."""
+    if None in raw or any(v is None for v in raw.values()):
+        raise ResultsError(f"{where}: the row has {len(raw) - (None in raw)} fields where the header has another"
+                           " count (a cut or damaged line)")  # fmt: skip
+    row: dict[str, object] = dict(raw)
+    for col in FLOAT_COLUMNS:
+        if col in row:
+            row[col] = _number(float, row[col], col, where)
+    for col in INT_COLUMNS:
+        if col in row:
+            row[col] = _number(int, row[col], col, where)
+    if raw["diverged"] not in ("True", "False"):
+        raise ResultsError(f"{where}: diverged must be True or False, got {excerpt(raw['diverged'])}")
+    row["diverged"] = raw["diverged"] == "True"
+    try:
+        config = TrainConfig.from_dict(json.loads(raw["config"]))
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise ResultsError(f"{where}: config is not a valid training config ({excerpt(str(exc))})") from None
+    for col, want in (("method", config.method), ("seed", config.seed), ("dtype", config.dtype)):
+        if col in row and row[col] != want:
+            raise ResultsError(f"{where}: {col} is {excerpt(row[col])} but the row's config says {want!r}")
+    if not row["diverged"]:
+        for col in ("free_mse", "teacher_mse", "final_loss"):
+            if not math.isfinite(row[col]):
+                raise ResultsError(f"{where}: {col} is {row[col]} in a finished run (only a diverged run has none)")
+    return row
+
+
+def _number(kind: type, text: str, column: str, where: str) -> float | int:
+    if kind is float and text in ("", "nan"):
+        return math.nan
+    try:
+        return kind(text)
+    except ValueError:
+        raise ResultsError(f"{where}: {column} must be {'an integer' if kind is int else 'a number'},"
+                           f" got {excerpt(text)}") from None  # fmt: skip

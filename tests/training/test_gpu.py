@@ -1,7 +1,13 @@
-"""CUDA: every method and optimiser runs, reruns are bit-identical, CPU and CUDA agree to rounding,
-and a checkpoint saved from CUDA loads on the CPU. Skipped where no GPU is present (CI has none)."""
+"""CUDA: every method and optimiser runs, reruns are bit-identical with deterministic algorithms on (as
+torch documents for cuDNN and cuBLAS; without them only agreement to rounding is promised), CPU and
+CUDA agree to rounding, and a checkpoint saved from CUDA loads on the CPU. Skipped where no GPU is
+present (CI has none)."""
 
 from __future__ import annotations
+
+import os
+
+os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # cuBLAS's deterministic mode needs it before CUDA starts
 
 import pytest
 import torch
@@ -14,13 +20,26 @@ pytestmark = [
     pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device"),
 ]
 DATA = sine_waves(4, 40, 4.0, seed=1)
+
+
+@pytest.fixture
+def deterministic():
+    """torch's deterministic algorithms and cuDNN's deterministic mode, for the test's duration."""
+    before = torch.are_deterministic_algorithms_enabled(), torch.backends.cudnn.deterministic
+    torch.use_deterministic_algorithms(True)
+    torch.backends.cudnn.deterministic = True
+    yield
+    torch.use_deterministic_algorithms(before[0])
+    torch.backends.cudnn.deterministic = before[1]
+
+
 AGREEMENT = 1e-6
 """Largest relative difference of CPU and CUDA losses after 20 float64 iterations (rounding only)."""
 
 
 @pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize("optimizer", ["adagrad", "sgd", "lbfgs"])
-def test_every_method_and_optimizer_runs_on_cuda_and_reruns_bit_identically(method, optimizer):
+def test_every_method_and_optimizer_runs_on_cuda_and_reruns_bit_identically(method, optimizer, deterministic):
     config = TrainConfig(method=method, optimizer=optimizer, iterations=5, n_hidden=8, device="cuda", lr=0.01)
     first, second = train(config, DATA, progress=False), train(config, DATA, progress=False)
     assert torch.isfinite(first.history).all()
