@@ -285,3 +285,14 @@ def agreement(committed: list[dict], other: list[dict]) -> Agreement:
                      if finite else r["verdict"], "same verdict": "yes" if c["verdict"] == r["verdict"] else "no",
                      "effect moved": f"×{shift:.2f}" if finite else ""})  # fmt: skip
     return Agreement(len(rows), same, inside, max(shifts, default=math.nan), rows)
+
+
+def switches_of(fingerprint: str) -> str:
+    """The arithmetic switches a fingerprint records as set, e.g. ``MKL_CBWR=COMPATIBLE``; ``none`` if none."""
+    from lstm_lib.study.fingerprint import SWITCHES
+
+    try:
+        values = json.loads(fingerprint)
+    except (TypeError, ValueError):
+        return "an unrecorded arithmetic"
+    return " ".join(f"{k}={values[k]}" for k in SWITCHES if values.get(k)) or "none"

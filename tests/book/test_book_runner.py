@@ -76,3 +76,31 @@ def test_a_failing_chapter_names_itself_and_is_not_stamped(site: Path) -> None:
     with pytest.raises(book.BookError, match="a_first"):
         book.execute("quick", root=site)
     assert book._executed_stamp(site / "chapters" / "a_first.ipynb") is None
+
+
+def test_library_lines_reach_the_build_log_and_the_kernel_logs_no_interrupt(site: Path, capfd) -> None:
+    body = "import sys\nprint('[lstm_lib] used 3 committed rows from x.csv', file=sys.stderr)\nprint('[other] no')"
+    _chapter(site / "chapters" / "a_first.ipynb", body)
+    book.execute("quick", root=site, only=["a_first"])
+    captured = capfd.readouterr()
+    assert "[book] a_first: used 3 committed rows from x.csv\n" in captured.out
+    assert "[other]" not in captured.out
+    assert "KeyboardInterrupt" not in captured.err + captured.out
+
+
+def test_kernels_are_not_interrupted_on_the_way_to_a_shutdown(monkeypatch) -> None:
+    import asyncio
+
+    from jupyter_client.manager import AsyncKernelManager
+
+    calls = []
+
+    async def interrupt(self) -> None:
+        calls.append(self.shutting_down)
+
+    monkeypatch.setattr(AsyncKernelManager, "_async_interrupt_kernel", interrupt)
+    manager = book._kernel_manager_class()()
+    for shutting_down in (True, False):
+        manager.shutting_down = shutting_down
+        asyncio.run(manager._async_interrupt_kernel())
+    assert calls == [False]  # only the interrupt asked for outside a shutdown went through
