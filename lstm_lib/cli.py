@@ -366,19 +366,15 @@ COMPARE_COLUMNS = ("final_mse", "free_mse", "horizon", "train_seconds")
 
 
 def _compare_out(text: str | None) -> Path | None:
-    """``--out`` checked before any training: a file path (written atomically), never a directory."""
+    """``--out`` checked before any training: a file path in a writable folder (written atomically)."""
     if text is None:
         return None
-    path = Path(text)
-    if path.is_dir() or text.endswith(("/", "\\")):
-        raise UsageError("--out", f"{text} is a directory; give a file such as {Path(text) / 'runs.csv'}")
-    if path.parent.exists() and not path.parent.is_dir():
-        raise UsageError("--out", f"{path.parent} is not a directory")
-    return path
+    _output("--out", text)
+    return Path(text)
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from lstm_lib.study.cluster import dask_executor
+    from lstm_lib.study.cluster import SCHEDULER_ENV, dask_executor, scheduler_from_env
     from lstm_lib.study.experiments import DEFAULT_CACHE, check_cache_dir, compare
 
     seeds = list(dict.fromkeys(args.seeds))
@@ -401,11 +397,12 @@ def _compare(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     with contextlib.ExitStack() as stack:
         executor = None
-        if args.scheduler:
+        scheduler, origin = (args.scheduler, "--scheduler") if args.scheduler else (scheduler_from_env(), SCHEDULER_ENV)
+        if scheduler:
             try:
-                executor = stack.enter_context(dask_executor(args.scheduler))
+                executor = stack.enter_context(dask_executor(scheduler))
             except (ImportError, ConnectionError, ValueError) as exc:
-                raise UsageError("--scheduler", str(exc)) from None
+                raise UsageError(origin, str(exc)) from None
         table = compare(
             configs,
             seeds,

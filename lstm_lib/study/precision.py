@@ -9,15 +9,16 @@ are compared directly. The float64 rows are expensive, so they are computed once
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 
+from lstm_lib.study.campaign import check_run_flags
 from lstm_lib.study.claims import paired_free
 from lstm_lib.study.experiments import Table, compare, tensor_hash
 from lstm_lib.study.records import provenance, read_rows, write_rows
 from lstm_lib.study.settings import Study, study_for
 from lstm_lib.training.config import TrainConfig
+from lstm_lib.validation import Parser
 
 PRECISION_METHODS = ("plain", "weighted", "denoising")
 PRECISION_SEEDS = tuple(range(20))
@@ -68,10 +69,14 @@ def check(f32: Table, f64: Table) -> list[dict]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Train the float64 side of the float32 check and write its rows.")
-    parser.add_argument("--out", type=Path, default=RESULTS)
+    parser = Parser(
+        prog="python -m lstm_lib.study.precision",
+        description="Train the float64 side of the float32 check and write its rows.",
+    )
+    parser.add_argument("--out", default=str(RESULTS))
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args(argv)
+    args.out = check_run_flags(parser, args.out, args.workers)
     study = study_for("full")
     task = study.task("easy")
     table = compare(precision_configs(study, "float64"), list(PRECISION_SEEDS), task, workers=args.workers)
