@@ -236,6 +236,14 @@ def _output(flag: str, value: str) -> None:
         raise UsageError(flag, str(exc).removeprefix(f"{flag}: ")) from None
 
 
+def _check_memory(config: TrainConfig, task: WaveTask) -> None:
+    """A network too big for this machine is refused before anything is allocated."""
+    try:
+        config.check_memory(task.n_train, task.length)
+    except ValueError as exc:
+        raise UsageError("--n-hidden", f"{exc}: give a smaller --n-hidden") from None
+
+
 MAX_GENERATED = 1_000_000
 """The most values ``generate`` draws (``--n-waves`` x ``--steps``): its CSV holds one row per value."""
 
@@ -250,6 +258,7 @@ def _train(args: argparse.Namespace) -> int:
         check_seed("data_seed", args.data_seed)
     except ValueError as exc:
         raise UsageError("--data-seed", str(exc)) from None
+    _check_memory(config, task)
     if args.out is not None:
         _output("--out", args.out)
     start = time.perf_counter()
@@ -388,6 +397,8 @@ def _compare(args: argparse.Namespace) -> int:
         raise UsageError("--scheduler", "give a Dask scheduler address such as tcp://host:8786")
     configs = [config_from_args(args, method=m) for m in dict.fromkeys(args.methods)]
     task = task_from_args(args)
+    for config in configs:
+        _check_memory(config, task)
     cache = None if args.no_cache else (DEFAULT_CACHE if args.cache_dir is None else args.cache_dir)
     if cache is not None:
         try:
