@@ -16,16 +16,24 @@ import re
 import sys
 import time
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 from lstm_lib.book import runner as book
 from lstm_lib.study.task import WaveTask
 from lstm_lib.training.config import BACKENDS, LINE_SEARCHES, METHODS, OPTIMIZERS, TrainConfig
-from lstm_lib.validation import DTYPES, check_input_file, check_output_file, check_seed, excerpt, load_yaml
+from lstm_lib.validation import (
+    DTYPES,
+    MAX_MESSAGE,
+    Parser,
+    check_input_file,
+    check_output_file,
+    check_seed,
+    excerpt,
+    load_yaml,
+    shorten,
+)
 
 PROG = "python -m lstm_lib"
-MAX_MESSAGE = 600
-"""An error line is at most this long: messages quote bounded excerpts of values, never whole values."""
 TASK = WaveTask()
 
 CONFIG_HELP = {
@@ -58,13 +66,6 @@ class UsageError(Exception):
 
     def __init__(self, flag: str, message: str) -> None:
         super().__init__(f"{flag}: {message}")
-
-
-class Parser(argparse.ArgumentParser):
-    """argparse, but a usage error is ONE line on stderr (``--help`` shows the usage)."""
-
-    def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {' '.join(message.split())} (see --help)\n")
 
 
 def _flag(name: str) -> str:
@@ -542,5 +543,4 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except UsageError as exc:
-        message = " ".join(str(exc).split())
-        parser.exit(2, f"{PROG} {args.command}: error: {message[:MAX_MESSAGE]}\n")
+        parser.exit(2, f"{PROG} {args.command}: error: {shorten(str(exc), MAX_MESSAGE)}\n")
