@@ -443,20 +443,26 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 def _book(args: argparse.Namespace) -> int:
-    from lstm_lib.study.cluster import SCHEDULER_ENV
+    from lstm_lib.study.cluster import SCHEDULER_ENV, check_scheduler, scheduler_from_env
 
     if args.scheduler is not None:
         if not args.scheduler.strip():
             raise UsageError("--scheduler", "give a Dask scheduler address such as tcp://host:8786")
         os.environ[SCHEDULER_ENV] = args.scheduler.strip()  # the chapters' kernels inherit it
+    origin = "--scheduler" if args.scheduler is not None else SCHEDULER_ENV
+    try:
+        if scheduler_from_env() and not args.no_execute:
+            check_scheduler(scheduler_from_env())
+    except (ImportError, ConnectionError, ValueError) as exc:
+        raise UsageError(origin, str(exc)) from None
     try:
         if not args.no_execute:
             book.execute(args.profile, only=args.chapter or None, force=args.force)
         if not args.no_build:
             book.build()
-    except book.BookError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+    except book.BookError as exc:  # bad input (a flag, a profile) exits 2, a failed chapter or build 1
+        print(f"{PROG} book: error: {shorten(str(exc), MAX_MESSAGE)}", file=sys.stderr)
+        return 2 if isinstance(exc, book.BookInputError) else 1
     return 0
 
 
