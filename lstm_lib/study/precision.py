@@ -9,16 +9,15 @@ are compared directly. The float64 rows are expensive, so they are computed once
 
 from __future__ import annotations
 
+import argparse
 import json
 from pathlib import Path
 
-from lstm_lib.study.campaign import check_run_flags
 from lstm_lib.study.claims import paired_free
 from lstm_lib.study.experiments import Table, compare, tensor_hash
 from lstm_lib.study.records import provenance, read_rows, write_rows
 from lstm_lib.study.settings import Study, study_for
 from lstm_lib.training.config import TrainConfig
-from lstm_lib.validation import Parser
 
 PRECISION_METHODS = ("plain", "weighted", "denoising")
 PRECISION_SEEDS = tuple(range(20))
@@ -69,7 +68,10 @@ def check(f32: Table, f64: Table) -> list[dict]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = Parser(
+    from lstm_lib.study.campaign import check_run_flags
+    from lstm_lib.validation import Parser
+
+    parser: argparse.ArgumentParser = Parser(
         prog="python -m lstm_lib.study.precision",
         description="Train the float64 side of the float32 check and write its rows.",
     )
