@@ -16,16 +16,24 @@ import re
 import sys
 import time
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 from lstm_lib.book import runner as book
 from lstm_lib.study.task import WaveTask
 from lstm_lib.training.config import BACKENDS, LINE_SEARCHES, METHODS, OPTIMIZERS, TrainConfig
-from lstm_lib.validation import DTYPES, check_input_file, check_output_file, check_seed, excerpt, load_yaml
+from lstm_lib.validation import (
+    DTYPES,
+    MAX_MESSAGE,
+    Parser,
+    check_input_file,
+    check_output_file,
+    check_seed,
+    excerpt,
+    load_yaml,
+    shorten,
+)
 
 PROG = "python -m lstm_lib"
-MAX_MESSAGE = 600
-"""An error line is at most this long: messages quote bounded excerpts of values, never whole values."""
 TASK = WaveTask()
 
 CONFIG_HELP = {
@@ -58,13 +66,6 @@ class UsageError(Exception):
 
     def __init__(self, flag: str, message: str) -> None:
         super().__init__(f"{flag}: {message}")
-
-
-class Parser(argparse.ArgumentParser):
-    """argparse, but a usage error is ONE line on stderr (``--help`` shows the usage)."""
-
-    def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {' '.join(message.split())} (see --help)\n")
 
 
 def _flag(name: str) -> str:
@@ -236,6 +237,14 @@ def _output(flag: str, value: str) -> None:
         raise UsageError(flag, str(exc).removeprefix(f"{flag}: ")) from None
 
 
+def _check_memory(config: TrainConfig, task: WaveTask) -> None:
+    """A network too big for this machine is refused before anything is allocated."""
+    try:
+        config.check_memory(task.n_train, task.length)
+    except ValueError as exc:
+        raise UsageError("--n-hidden", f"{exc}: give a smaller --n-hidden") from None
+
+
 MAX_GENERATED = 1_000_000
 """The most values ``generate`` draws (``--n-waves`` x ``--steps``): its CSV holds one row per value."""
 
@@ -250,6 +259,7 @@ def _train(args: argparse.Namespace) -> int:
         check_seed("data_seed", args.data_seed)
     except ValueError as exc:
         raise UsageError("--data-seed", str(exc)) from None
+    _check_memory(config, task)
     if args.out is not None:
         _output("--out", args.out)
     start = time.perf_counter()
@@ -366,19 +376,15 @@ COMPARE_COLUMNS = ("final_mse", "free_mse", "horizon", "train_seconds")
 
 
 def _compare_out(text: str | None) -> Path | None:
-    """``--out`` checked before any training: a file path (written atomically), never a directory."""
+    """``--out`` checked before any training: a file path in a writable folder (written atomically)."""
     if text is None:
         return None
-    path = Path(text)
-    if path.is_dir() or text.endswith(("/", "\\")):
-        raise UsageError("--out", f"{text} is a directory; give a file such as {Path(text) / 'runs.csv'}")
-    if path.parent.exists() and not path.parent.is_dir():
-        raise UsageError("--out", f"{path.parent} is not a directory")
-    return path
+    _output("--out", text)
+    return Path(text)
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from lstm_lib.study.cluster import dask_executor
+    from lstm_lib.study.cluster import SCHEDULER_ENV, dask_executor, scheduler_from_env
     from lstm_lib.study.experiments import DEFAULT_CACHE, check_cache_dir, compare
 
     seeds = list(dict.fromkeys(args.seeds))
@@ -392,6 +398,8 @@ def _compare(args: argparse.Namespace) -> int:
         raise UsageError("--scheduler", "give a Dask scheduler address such as tcp://host:8786")
     configs = [config_from_args(args, method=m) for m in dict.fromkeys(args.methods)]
     task = task_from_args(args)
+    for config in configs:
+        _check_memory(config, task)
     cache = None if args.no_cache else (DEFAULT_CACHE if args.cache_dir is None else args.cache_dir)
     if cache is not None:
         try:
@@ -401,11 +409,12 @@ def _compare(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     with contextlib.ExitStack() as stack:
         executor = None
-        if args.scheduler:
+        scheduler, origin = (args.scheduler, "--scheduler") if args.scheduler else (scheduler_from_env(), SCHEDULER_ENV)
+        if scheduler:
             try:
-                executor = stack.enter_context(dask_executor(args.scheduler))
+                executor = stack.enter_context(dask_executor(scheduler))
             except (ImportError, ConnectionError, ValueError) as exc:
-                raise UsageError("--scheduler", str(exc)) from None
+                raise UsageError(origin, str(exc)) from None
         table = compare(
             configs,
             seeds,
@@ -434,20 +443,26 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 def _book(args: argparse.Namespace) -> int:
-    from lstm_lib.study.cluster import SCHEDULER_ENV
+    from lstm_lib.study.cluster import SCHEDULER_ENV, check_scheduler, scheduler_from_env
 
     if args.scheduler is not None:
         if not args.scheduler.strip():
             raise UsageError("--scheduler", "give a Dask scheduler address such as tcp://host:8786")
         os.environ[SCHEDULER_ENV] = args.scheduler.strip()  # the chapters' kernels inherit it
+    origin = "--scheduler" if args.scheduler is not None else SCHEDULER_ENV
+    try:
+        if scheduler_from_env() and not args.no_execute:
+            check_scheduler(scheduler_from_env())
+    except (ImportError, ConnectionError, ValueError) as exc:
+        raise UsageError(origin, str(exc)) from None
     try:
         if not args.no_execute:
             book.execute(args.profile, only=args.chapter or None, force=args.force)
         if not args.no_build:
             book.build()
-    except book.BookError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+    except book.BookError as exc:  # bad input (a flag, a profile) exits 2, a failed chapter or build 1
+        print(f"{PROG} book: error: {shorten(str(exc), MAX_MESSAGE)}", file=sys.stderr)
+        return 2 if isinstance(exc, book.BookInputError) else 1
     return 0
 
 
@@ -618,5 +633,4 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except UsageError as exc:
-        message = " ".join(str(exc).split())
-        parser.exit(2, f"{PROG} {args.command}: error: {message[:MAX_MESSAGE]}\n")
+        parser.exit(2, f"{PROG} {args.command}: error: {shorten(str(exc), MAX_MESSAGE)}\n")

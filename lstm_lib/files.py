@@ -7,6 +7,9 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+TEMP_AFFIX = len("..") + 8 + len(".tmp")
+"""Bytes that :func:`atomic_write`'s temporary file adds to the name: ``.NAME.XXXXXXXX.tmp``."""
+
 
 def umask() -> int:
     """The process's umask (reading it means setting it, so it is set straight back)."""

@@ -1,8 +1,18 @@
-"""Hostile but fair inputs are refused before any work: exit 2, one bounded line naming the input."""
+"""Hostile but fair inputs are refused before any work: exit 2, one bounded line naming the input.
+
+The second round (issue 19): scheduler addresses where no scheduler answers, outputs checked
+before the work, bounded echoes, sizes that cannot fit, the pickle refusal, YAML quirks."""
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import http.server
 import os
+import socket
+import subprocess
+import sys
+import threading
 import time
 from pathlib import Path
 
@@ -10,8 +20,10 @@ import pytest
 import torch
 
 from lstm_lib import cli, load, save, sine_waves, train
+from lstm_lib.study.cluster import SCHEDULER_ENV
 from lstm_lib.training import checkpoint as ckpt
 from lstm_lib.training.config import TrainConfig
+from lstm_lib.validation import load_yaml
 
 TINY = ["--iterations", "3", "--n-hidden", "4", "--n-train", "2", "--length", "12", "--quiet"]
 
@@ -148,3 +160,333 @@ def test_cli_outputs_follow_the_umask(model, tmp_path, capsys):
     for path in (csv, png, out):
         assert path.stat().st_mode & 0o777 == 0o644, path
     assert load(out).config.iterations == 3
+
+
+# ================================================================ the second round (issue 19)
+
+ROOT = Path(__file__).resolve().parent.parent
+HANG_S = 120
+"""A subprocess still running after this long hangs: generous, it only catches a hang."""
+CONNECT = "2s"
+"""Dask's connect timeout in the scheduler tests (``distributed.comm.timeouts.connect``, 30 s by default)."""
+BIG = "x" * 100_000
+COMPARE = ["compare", *TINY, "--methods", "plain", "--seeds", "0", "--no-cache"]
+
+
+def _listing(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+
+# ---------------------------------------------------------------- item 1: a bogus scheduler address
+
+
+@contextlib.contextmanager
+def _listener(kind: str, folder: Path):
+    """A peer on 127.0.0.1 that is no Dask scheduler, for the test's duration (at most HANG_S): ``silent``
+    accepts and never answers, ``http`` is Python's HTTP server, ``http400`` answers 400 and closes."""
+    if kind == "http":
+        handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+        thread.start()
+        try:
+            yield server.server_address[1]
+        finally:
+            server.shutdown()
+            server.server_close()
+        return
+    sock = socket.create_server(("127.0.0.1", 0))
+    sock.settimeout(0.1)
+    stop, held = threading.Event(), []
+
+    def serve() -> None:
+        deadline = time.monotonic() + HANG_S
+        while not stop.is_set() and time.monotonic() < deadline:
+            try:
+                conn, _ = sock.accept()
+            except OSError:
+                continue
+            if kind == "http400":
+                conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                conn.close()
+            else:
+                held.append(conn)
+        for conn in held:
+            conn.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield sock.getsockname()[1]
+    finally:
+        stop.set()
+        thread.join(5)
+        sock.close()
+
+
+def _compare_on(address: str, origin: str, tmp_path: Path) -> subprocess.CompletedProcess:
+    """``python -m lstm_lib compare`` sent to ``address`` by ``--scheduler`` or ``$LSTM_LIB_SCHEDULER``."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
+    env["DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT"] = CONNECT
+    env.pop(SCHEDULER_ENV, None)
+    argv = [sys.executable, "-m", "lstm_lib", *COMPARE, "--out", str(tmp_path / "r.csv")]
+    if origin == "--scheduler":
+        argv += ["--scheduler", address]
+    else:
+        env[SCHEDULER_ENV] = address
+    return subprocess.run(argv, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=HANG_S)
+
+
+@pytest.mark.parametrize("origin", ["--scheduler", SCHEDULER_ENV])
+@pytest.mark.parametrize(
+    ("kind", "found"),
+    [
+        ("silent", "accepted the connection but sent no Dask handshake within 2 s"),
+        ("http", "accepted the connection but sent no Dask handshake within 2 s"),
+        ("http400", "answered, but not in Dask's protocol"),
+    ],
+)
+def test_a_peer_that_is_no_scheduler_exits_2_within_the_timeout(kind, found, origin, tmp_path):
+    pytest.importorskip("distributed")
+    with _listener(kind, tmp_path) as port:
+        address = f"tcp://127.0.0.1:{port}"
+        done = _compare_on(address, origin, tmp_path)  # a hang fails with TimeoutExpired
+    err = done.stderr.strip()
+    assert done.returncode == 2, err
+    assert len(err.splitlines()) == 1 and "Traceback" not in err and len(err) <= cli.MAX_MESSAGE + 100, err
+    assert origin in err and address in err and found in err, err
+    assert not (tmp_path / "r.csv").exists()
+
+
+@pytest.mark.parametrize("origin", ["--scheduler", SCHEDULER_ENV])
+def test_tls_address_without_tls_settings_is_a_usage_error(origin, capsys, monkeypatch, no_training):
+    pytest.importorskip("distributed")
+    monkeypatch.delenv(SCHEDULER_ENV, raising=False)
+    argv = COMPARE
+    if origin == "--scheduler":
+        argv = [*COMPARE, "--scheduler", "tls://127.0.0.1:1"]
+    else:
+        monkeypatch.setenv(SCHEDULER_ENV, "tls://127.0.0.1:1")
+    assert "TLS settings" in _refused(argv, capsys, origin)
+
+
+# ---------------------------------------------------------------- item 2: outputs checked before any work
+
+
+def test_compare_out_in_a_read_only_folder_is_refused_before_training(tmp_path, capsys, no_training, monkeypatch):
+    monkeypatch.setattr(os, "access", lambda path, mode: False)  # a read-only folder, also as root
+    assert "cannot write" in _refused([*COMPARE, "--out", str(tmp_path / "r.csv")], capsys, "--out")
+    assert _listing(tmp_path) == []
+
+
+@pytest.fixture
+def no_study_runs(monkeypatch):
+    """The campaign and the precision check must refuse their flags before their first run."""
+    from lstm_lib.study import campaign, precision
+
+    def fail(*args, **kwargs):
+        raise AssertionError("a run started before the flags were checked")
+
+    monkeypatch.setattr(campaign, "compare", fail)
+    monkeypatch.setattr(precision, "compare", fail)
+    monkeypatch.delenv(SCHEDULER_ENV, raising=False)
+    return {"campaign": campaign.main, "precision": precision.main}
+
+
+def _study_refused(main, argv: list[str], capsys, flag: str) -> str:
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and flag in err and len(err) <= cli.MAX_MESSAGE + 100, err
+    return err
+
+
+@pytest.mark.parametrize("command", ["campaign", "precision"])
+def test_study_commands_check_out_and_workers_before_the_first_run(command, tmp_path, capsys, no_study_runs):
+    main = no_study_runs[command]
+    afile = tmp_path / "file"
+    afile.write_text("x")
+    assert "directory" in _study_refused(main, ["--out", str(tmp_path)], capsys, "--out")
+    assert "not a folder" in _study_refused(main, ["--out", str(afile / "x.csv")], capsys, "--out")
+    _study_refused(main, ["--out", ""], capsys, "--out")
+    for workers in ("0", "-1"):
+        assert ">= 1" in _study_refused(main, ["--workers", workers], capsys, "--workers")
+    assert _listing(tmp_path) == ["file"] and afile.read_text() == "x"
+
+
+def test_study_command_refuses_a_read_only_folder(tmp_path, capsys, no_study_runs, monkeypatch):
+    monkeypatch.setattr(os, "access", lambda path, mode: False)
+    _study_refused(no_study_runs["campaign"], ["--out", str(tmp_path / "x.csv")], capsys, "--out")
+
+
+def test_study_command_refuses_a_scheduler_that_is_not_there(tmp_path, capsys, no_study_runs, monkeypatch):
+    pytest.importorskip("distributed")
+    monkeypatch.setenv(SCHEDULER_ENV, "tls://127.0.0.1:1")
+    err = _study_refused(no_study_runs["precision"], ["--out", str(tmp_path / "x.csv")], capsys, SCHEDULER_ENV)
+    assert "TLS" in err
+
+
+# ---------------------------------------------------------------- item 3: messages that echo input are bounded
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["train", "--lr", BIG],
+        ["train", "--method", BIG],
+        ["train", "--iterations", BIG],
+        ["train", f"--lr={BIG}"],
+        ["train", BIG],
+        ["compare", "--seeds", BIG],
+        ["book", "--profile", BIG],
+        ["book", "--chapter", BIG, "--no-build"],
+    ],
+    ids=lambda argv: " ".join(a[:12] for a in argv),
+)
+def test_a_huge_value_is_echoed_as_a_short_excerpt(argv, capsys, no_training):
+    with pytest.raises(SystemExit) as info:
+        raise SystemExit(cli.main(argv))  # book returns its status, the others exit
+    assert info.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and len(err) <= cli.MAX_MESSAGE + 100 and "x" * 100 not in err, err[:300]
+
+
+def _notebook(path: Path, parameters: str, body: str) -> None:
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell(parameters)
+    cell.metadata["tags"] = ["parameters"]
+    nb.cells = [cell, nbformat.v4.new_code_cell(body)]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    """A one-chapter book whose chapter takes the study chapters' parameters."""
+    (tmp_path / "chapters" / "params").mkdir(parents=True)
+    (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: intro\nchapters:\n  - file: chapters/a\n")
+    _notebook(tmp_path / "chapters" / "a.ipynb", 'profile = "full"\noverrides = {}', "open('ran.txt', 'w')")
+    return tmp_path
+
+
+def test_a_chapter_raising_a_megabyte_error_gives_a_short_message(site):
+    from lstm_lib.book import runner
+
+    _notebook(site / "chapters" / "a.ipynb", 'profile = "full"\noverrides = {}', "raise ValueError('y' * 1_000_000)")
+    with pytest.raises(runner.BookError) as info:
+        runner.execute("quick", root=site)
+    message = str(info.value)
+    assert len(message) <= runner.MAX_ERROR + 200 and "ValueError" in message and "a.failed.ipynb" in message
+
+
+# ---------------------------------------------------------------- item 4: clear exit 2, not a traceback
+
+
+def test_a_network_too_big_for_memory_is_refused_before_allocating(capsys, no_training):
+    assert "GiB" in _refused(["train", "--n-hidden", "100000000"], capsys, "--n-hidden")
+    assert "GiB" in _refused([*COMPARE, "--n-hidden", "100000000"], capsys, "--n-hidden")
+    with pytest.raises(ValueError, match="n_hidden=100000000.*GiB"):
+        TrainConfig(n_hidden=100_000_000).check_memory(16, 160)
+
+
+def test_file_names_too_long_are_refused(model, tmp_path, capsys, no_training):
+    long = tmp_path / ("a" * 300 + ".pt")
+    assert "bytes long" in _refused(["train", *TINY, "--out", str(long)], capsys, "--out")
+    argv = ["generate", "--checkpoint", str(model), "--out-csv", str(long.with_suffix(".csv"))]
+    assert "bytes long" in _refused(argv, capsys, "--out-csv")
+    _refused(["generate", "--checkpoint", str(long)], capsys, "--checkpoint")
+    assert _listing(tmp_path) == []
+
+
+@pytest.mark.skipif(not Path("/proc/self").exists(), reason="needs Linux's /proc, where no file can be created")
+def test_outputs_under_proc_are_refused(model, capsys, no_training):
+    _refused(["generate", "--checkpoint", str(model), "--out-png", "/proc/x.png"], capsys, "--out-png")
+    _refused([*COMPARE, "--out", "/proc/r.csv"], capsys, "--out")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "says"),
+    [
+        ("{profile: full}", "overrides cannot set profile"),
+        ("[1, 2]", "overrides must be a mapping"),
+        ("{1: 2}", "overrides must be a mapping"),
+    ],
+)
+def test_bad_overrides_are_refused_before_any_chapter_runs(overrides, says, site):
+    from lstm_lib.book import runner
+
+    (site / "chapters" / "params" / "quick.yaml").write_text(f"a: {{overrides: {overrides}}}\n")
+    with pytest.raises(runner.BookInputError, match=says):
+        runner.execute("quick", root=site)
+    assert not (site / "chapters" / "ran.txt").exists()
+
+
+def test_study_for_refuses_profile_in_overrides_by_name():
+    from lstm_lib.study.settings import study_for
+
+    with pytest.raises(ValueError, match="overrides cannot set profile"):
+        study_for("quick", **{"profile": "full"})
+
+
+# ---------------------------------------------------------------- item 5: a bad --chapter exits 2
+
+
+def test_unknown_chapter_exits_2(capsys):
+    with pytest.raises(SystemExit) as info:
+        raise SystemExit(cli.main(["book", "--chapter", "nope", "--no-build"]))
+    assert info.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "--chapter ['nope'] not in _toc.yml" in err, err
+
+
+# ---------------------------------------------------------------- item 6: the pickle refusal in our words
+
+
+class _Exploit:
+    def __init__(self, marker: str) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+def test_pickled_file_is_refused_saying_it_could_run_code(tmp_path, capsys):
+    marker = tmp_path / "pwned"
+    path = tmp_path / "evil.pt"
+    torch.save({"meta": _Exploit(str(marker))}, path)
+    out = tmp_path / "g.csv"
+    err = _refused(["generate", "--checkpoint", str(path), "--out-csv", str(out)], capsys, "--checkpoint")
+    assert "not a checkpoint of this library" in err and "could run any code" in err, err
+    assert "weights_only" not in err and "Re-running" not in err, err
+    assert not marker.exists() and not out.exists()
+
+
+# ---------------------------------------------------------------- item 7: YAML quirks
+
+
+def test_duplicate_key_in_a_config_is_refused_naming_key_and_line(tmp_path, capsys, no_training):
+    path = tmp_path / "dup.yaml"
+    path.write_text("lr: 0.1\nmethod: plain\nlr: 0.2\n")
+    err = _refused(["train", "--config", str(path)], capsys, "--config")
+    assert "duplicate key 'lr' on line 3 (first on line 1)" in err, err
+
+
+def test_duplicate_key_in_a_profile_is_refused(site):
+    from lstm_lib.book import runner
+
+    (site / "chapters" / "params" / "quick.yaml").write_text("a: {overrides: {}}\na: {overrides: {}}\n")
+    with pytest.raises(runner.BookInputError, match="duplicate key 'a' on line 2"):
+        runner.execute("quick", root=site)
+
+
+@pytest.mark.parametrize(("text", "value"), [("1e-3", 0.001), ("2E+2", 200.0), ("-1.5e-2", -0.015), (".5", 0.5)])
+def test_exponent_without_a_dot_is_read_as_a_number(text, value, tmp_path):
+    path = tmp_path / "lr.yaml"
+    path.write_text(f"lr: {text}\nname: '1e-3'\n")
+    assert load_yaml(path, "--config") == {"lr": value, "name": "1e-3"}
+    config = tmp_path / "config.yaml"
+    config.write_text("lr: 1e-3\n")
+    assert cli.config_from_args(cli.build_parser().parse_args(["train", "--config", str(config)])).lr == 0.001

@@ -10,7 +10,7 @@ import math
 from collections.abc import Callable
 
 from lstm_lib.training.config import METHODS, OPTIMIZERS
-from lstm_lib.validation import check_choice, check_float, check_int, check_seed
+from lstm_lib.validation import check_choice, check_float, check_int, check_seed, excerpt
 
 
 def _positive_int(name: str, value: object) -> None:
@@ -124,8 +124,8 @@ def check_profile_values(values: dict[str, object]) -> None:
         from lstm_lib.study.settings import study_for
 
         overrides = values["overrides"]
-        if not isinstance(overrides, dict):
-            raise ValueError(f"overrides must be a mapping of study settings, got {type(overrides).__name__}")
+        if not isinstance(overrides, dict) or not all(isinstance(k, str) for k in overrides):
+            raise ValueError(f"overrides must be a mapping of study settings by name, got {excerpt(overrides)}")
         study_for(str(values.get("profile", "full")), **overrides)
 
 

@@ -16,7 +16,7 @@ import yaml
 from lstm_lib import sources
 from lstm_lib.book import nbclean
 from lstm_lib.files import atomic_write_text
-from lstm_lib.validation import excerpt, load_yaml
+from lstm_lib.validation import excerpt, load_yaml, shorten
 
 ROOT = Path(__file__).resolve().parents[2]
 PROFILES = ("quick", "full", "study")
@@ -25,6 +25,21 @@ PROFILES = ("quick", "full", "study")
 
 class BookError(RuntimeError):
     """The book could not be executed or built: a chapter failed, a profile is wrong, or the build failed."""
+
+
+class BookInputError(BookError):
+    """A bad profile, chapter name or parameter, found before any chapter runs (the CLI exits 2)."""
+
+
+MAX_ERROR = 400
+"""A chapter's error is quoted up to this many characters: its full traceback is in the failed notebook."""
+
+
+def _failure(exc: Exception) -> str:
+    """A chapter's error in one short line: papermill's exception name and value, never its whole traceback."""
+    ename, evalue = getattr(exc, "ename", None), getattr(exc, "evalue", None)
+    text = f"{ename}: {evalue}" if isinstance(ename, str) and isinstance(evalue, str) else str(exc)
+    return shorten(text, MAX_ERROR)
 
 
 def chapters(root: Path = ROOT) -> list[Path]:
@@ -58,9 +73,9 @@ def profile_parameters(profile: str, root: Path = ROOT) -> dict[str, dict]:
     try:
         values = load_yaml(path, f"profile {profile}") or {}
     except ValueError as exc:
-        raise BookError(str(exc)) from None
+        raise BookInputError(str(exc)) from None
     if not isinstance(values, dict) or not all(isinstance(v, dict) for v in values.values()):
-        raise BookError(f"{path} must map chapter names to parameter mappings")
+        raise BookInputError(f"{path} must map chapter names to parameter mappings")
     return values
 
 
@@ -180,13 +195,14 @@ def _plan(profile: str, root: Path, only: list[str] | None) -> list[tuple[Path, 
 
     params = profile_parameters(profile, root)
     selected = chapters(root)
-    unknown = sorted(set(params) - {p.stem for p in selected})
+    stems = [p.stem for p in selected]
+    unknown = sorted(map(str, set(params) - set(stems)))
     if unknown:
-        raise BookError(f"profile {profile}: {unknown} not in _toc.yml; chapters: {[p.stem for p in selected]}")
+        raise BookInputError(f"profile {profile}: {excerpt(unknown)} not in _toc.yml; chapters: {stems}")
     if only:
-        unknown = sorted(set(only) - {p.stem for p in selected})
+        unknown = sorted(set(only) - set(stems))
         if unknown:
-            raise BookError(f"--chapter {unknown} not in _toc.yml; chapters: {[p.stem for p in selected]}")
+            raise BookInputError(f"--chapter {excerpt(unknown)} not in _toc.yml; chapters: {stems}")
         selected = [p for p in selected if p.stem in only]
     plan = [(path, {"profile": profile, **params.get(path.stem, {})}) for path in selected]
     for path, chapter_params in plan:
@@ -194,11 +210,13 @@ def _plan(profile: str, root: Path, only: list[str] | None) -> list[tuple[Path, 
         known = set(papermill.inspect_notebook(str(path)))
         unknown = sorted(set(chapter_params) - known)
         if unknown:
-            raise BookError(f"chapter {path.stem}: unknown parameter(s) {unknown}; its parameters: {sorted(known)}")
+            raise BookInputError(
+                f"chapter {path.stem}: unknown parameter(s) {excerpt(unknown)}; its parameters: {sorted(known)}"
+            )
         try:
             check_profile_values(chapter_params)
         except ValueError as exc:
-            raise BookError(f"chapter {path.stem}, profile {profile}: {exc}") from None
+            raise BookInputError(f"chapter {path.stem}, profile {profile}: {shorten(str(exc), MAX_ERROR)}") from None
     return plan
 
 
@@ -234,7 +252,7 @@ def _run(path: Path, parameters: dict, digest: str, root: Path) -> None:
         if not isinstance(exc, Exception):  # KeyboardInterrupt, SystemExit: stop, as asked
             raise
         where = f"; the failed execution is in {failed.relative_to(root)}" if failed.exists() else ""
-        raise BookError(f"chapter {path.stem} failed: {exc}{where}") from exc
+        raise BookError(f"chapter {path.stem} failed: {_failure(exc)}{where}") from exc
     _finish(running, path, digest, parameters)
     failed.unlink(missing_ok=True)
 

@@ -13,22 +13,40 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from lstm_lib.study.cluster import SCHEDULER_ENV, check_scheduler, scheduler_from_env
 from lstm_lib.study.experiments import compare
 from lstm_lib.study.records import provenance, write_rows
 from lstm_lib.study.settings import PROFILE_NAMES, REGIMES, study_for
+from lstm_lib.validation import Parser, check_output_file
 
 RESULTS = Path(__file__).resolve().parents[2] / "results"
 
 
+def check_run_flags(parser: argparse.ArgumentParser, out: str, workers: int) -> Path:
+    """Refuse, before the first run, an ``--out`` that cannot be written, ``--workers`` < 1 and a
+    scheduler in ``$LSTM_LIB_SCHEDULER`` that does not answer: each would fail only after hours of runs."""
+    if workers < 1:
+        parser.error(f"--workers must be an int >= 1, got {workers}")
+    try:
+        path = check_output_file("--out", out)
+    except ValueError as exc:
+        parser.error(str(exc))
+    if scheduler_from_env():
+        try:
+            check_scheduler(scheduler_from_env())
+        except (ImportError, ConnectionError, ValueError) as exc:
+            parser.error(f"{SCHEDULER_ENV}: {exc}")
+    return path
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = Parser(prog="python -m lstm_lib.study.campaign", description=__doc__.splitlines()[0])
     parser.add_argument("--profile", default="study", choices=PROFILE_NAMES)
-    parser.add_argument("--out", type=Path, default=None, help="CSV to write (default: results/PROFILE-methods.csv)")
+    parser.add_argument("--out", default=None, help="CSV to write (default: results/PROFILE-methods.csv)")
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args(argv)
-    out = args.out or RESULTS / f"{args.profile}-methods.csv"
-    if out.is_dir():
-        parser.error(f"--out: {out} is a directory; give a file such as {out / 'rows.csv'}")
+    default = RESULTS / f"{args.profile}-methods.csv"
+    out = check_run_flags(parser, default if args.out is None else args.out, args.workers)
     study = study_for(args.profile)
     rows = []
     for regime in REGIMES:

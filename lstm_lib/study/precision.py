@@ -65,10 +65,17 @@ def check(f32: Table, f64: Table) -> list[dict]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Train the float64 side of the float32 check and write its rows.")
-    parser.add_argument("--out", type=Path, default=RESULTS)
+    from lstm_lib.study.campaign import check_run_flags
+    from lstm_lib.validation import Parser
+
+    parser: argparse.ArgumentParser = Parser(
+        prog="python -m lstm_lib.study.precision",
+        description="Train the float64 side of the float32 check and write its rows.",
+    )
+    parser.add_argument("--out", default=str(RESULTS))
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args(argv)
+    args.out = check_run_flags(parser, args.out, args.workers)
     study = study_for("full")
     task = study.task("easy")
     table = compare(precision_configs(study, "float64"), list(PRECISION_SEEDS), task, workers=args.workers)

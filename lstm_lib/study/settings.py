@@ -15,7 +15,7 @@ from typing import Any
 
 from lstm_lib.study.task import ARTICLE_ITERATIONS, WaveTask
 from lstm_lib.training.config import TrainConfig
-from lstm_lib.validation import check_choice, check_float, check_int, check_seed
+from lstm_lib.validation import check_choice, check_float, check_int, check_seed, excerpt
 
 REGIMES = ("easy", "hard")
 """``easy``: the book's fast waves (T = 6, 38 steps per oscillation), where plain training already
@@ -184,7 +184,20 @@ for the tricks and 120 for the optimisers (chapter 7's power column gives each c
 PROFILE_NAMES = tuple(PROFILES)
 
 
-def study_for(profile: str, **overrides: Any) -> Study:
-    """The settings of ``profile``, with a chapter's ``overrides`` on top (both validated)."""
+def study_for(profile: str, /, **overrides: Any) -> Study:
+    """The settings of ``profile``, with a chapter's ``overrides`` on top (both validated).
+
+    ``profile`` is positional-only so that ``overrides`` holding a ``profile`` key is refused by name,
+    not by Python's "multiple values for argument" ``TypeError``.
+    """
     check_choice("profile", profile, PROFILE_NAMES)
+    if "profile" in overrides:
+        raise ValueError(
+            f"overrides cannot set profile (got {excerpt(overrides['profile'])}): the profile is chosen by the "
+            "chapter's profile parameter (book --profile); overrides change the other study settings"
+        )
+    allowed = sorted(f.name for f in dataclasses.fields(Study) if f.name != "profile")
+    unknown = sorted(set(overrides) - set(allowed))
+    if unknown:
+        raise ValueError(f"unknown study setting(s) {excerpt(unknown)}; allowed: {allowed}")
     return Study(profile=profile).replace(**PROFILES[profile]).replace(**overrides)

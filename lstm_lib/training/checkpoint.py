@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import pickle
 from pathlib import Path
 
 import torch
@@ -13,12 +14,17 @@ from lstm_lib.files import atomic_write
 from lstm_lib.model.spec import Spec
 from lstm_lib.training.config import TrainConfig
 from lstm_lib.training.train import TrainResult
-from lstm_lib.validation import excerpt
+from lstm_lib.validation import excerpt, shorten
 
 FORMAT = "lstm_lib-checkpoint-2"
 """Version 2 adds ``checksum``; version 1 files carry none and are refused (re-save them with version 2)."""
 MAX_META_CHARS = 1_000_000
 TENSORS = ("W", "history", "seconds")
+PICKLED = (
+    "{path} is not a checkpoint of this library: it holds pickled Python objects, which lstm_lib never "
+    "writes. It was not loaded, because loading it unsafely could run any code its author put in it; "
+    "use a checkpoint written by `train --out` or lstm_lib.save"
+)
 
 
 def checksum(meta: str, tensors: dict[str, torch.Tensor]) -> str:
@@ -71,6 +77,17 @@ def _check_tensors(payload: dict, spec: Spec, config: TrainConfig) -> None:
             raise ValueError(f"{name} must be a 1-D float tensor, got {t.dtype} of shape {tuple(t.shape)}")
 
 
+def _refusal(path: str | Path, exc: Exception) -> str:
+    """Why ``torch.load`` refused the file, in this library's words: torch's own text advises loading
+    it unsafely (``weights_only=False``), which is not advice to pass on for a file of unknown origin."""
+    text = str(exc)
+    if isinstance(exc, pickle.UnpicklingError) and "Unsupported global" in text:
+        return PICKLED.format(path=excerpt(str(path)))
+    if isinstance(exc, pickle.UnpicklingError) and "weights_only" in text:
+        text = "it is not a file written by torch.save"
+    return f"{excerpt(str(path))} is not a valid lstm_lib checkpoint: {shorten(text, 200)}"
+
+
 def load(path: str | Path) -> TrainResult:
     """Read a checkpoint written by :func:`save`.
 
@@ -82,8 +99,8 @@ def load(path: str | Path) -> TrainResult:
         payload = torch.load(path, weights_only=True, map_location="cpu")
     except FileNotFoundError:
         raise
-    except Exception as exc:  # pickle refused, truncated or not a checkpoint
-        raise ValueError(f"{path} is not a valid lstm_lib checkpoint: {str(exc)[:200]}") from None
+    except Exception as exc:  # pickled objects, truncated, or not a checkpoint at all
+        raise ValueError(_refusal(path, exc)) from None
     try:
         if not isinstance(payload, dict):
             raise ValueError(f"expected a dict payload, got {type(payload).__name__}")

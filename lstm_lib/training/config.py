@@ -9,7 +9,15 @@ from typing import Any
 import torch
 
 from lstm_lib.model.network import BACKENDS
-from lstm_lib.validation import check_choice, check_dtype, check_float, check_int, check_seed, excerpt
+from lstm_lib.validation import (
+    check_choice,
+    check_dtype,
+    check_float,
+    check_int,
+    check_memory,
+    check_seed,
+    excerpt,
+)
 
 METHODS = ("plain", "weighted", "denoising", "weighted+denoising")
 OPTIMIZERS = ("adagrad", "sgd", "lbfgs")
@@ -79,6 +87,18 @@ class TrainConfig:
     @property
     def torch_dtype(self) -> torch.dtype:
         return check_dtype("dtype", self.dtype)
+
+    def memory_floor(self, n: int, length: int, n_in: int = 1) -> int:
+        """Bytes any training of this config on ``(n, length, n_in)`` data needs at least: ``W``, its
+        gradient and its optimiser state, and the four gates of every step kept for the backward pass."""
+        h = self.n_hidden
+        size = 4 * h * (n_in + h + 1) + n_in * (h + 1)
+        return self.torch_dtype.itemsize * (3 * size + 4 * n * length * h)
+
+    def check_memory(self, n: int, length: int, n_in: int = 1) -> None:
+        """Refuse, before allocating, a training that cannot fit in the memory of its device."""
+        what = f"n_hidden={self.n_hidden} with {n} sequences of {length} steps"
+        check_memory(what, self.memory_floor(n, length, n_in), self.device)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

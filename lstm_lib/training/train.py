@@ -92,6 +92,7 @@ def train(
     if not isinstance(config, TrainConfig):
         raise ValueError(f"config must be a TrainConfig, got {type(config).__name__}")
     check_sequences("data", data, min_length=2)
+    config.check_memory(*data.shape)
     dtype, device = config.torch_dtype, torch.device(config.device)
     spec = Spec(data.shape[2], config.n_hidden, data.shape[2])
     W0 = init_params(spec, config.seed, dtype) if init is None else _check_init(init, spec, dtype)
