@@ -469,7 +469,7 @@ def _book(args: argparse.Namespace) -> int:
 def _verify(args: argparse.Namespace) -> int:
     """Retrain committed rows and/or rebuild the claims table, and judge them by the re-check rule."""
     from lstm_lib.study import verify
-    from lstm_lib.study.cluster import dask_executor
+    from lstm_lib.study.cluster import SCHEDULER_ENV, dask_executor, scheduler_from_env
     from lstm_lib.study.fingerprint import fingerprint_text
     from lstm_lib.study.records import ResultsError
 
@@ -483,11 +483,12 @@ def _verify(args: argparse.Namespace) -> int:
     failures = 0
     with contextlib.ExitStack() as stack:
         executor = None
-        if args.scheduler:
+        scheduler, origin = (args.scheduler, "--scheduler") if args.scheduler else (scheduler_from_env(), SCHEDULER_ENV)
+        if scheduler:  # checked before any training, like compare's
             try:
-                executor = stack.enter_context(dask_executor(args.scheduler))
+                executor = stack.enter_context(dask_executor(scheduler))
             except (ImportError, ConnectionError, ValueError) as exc:
-                raise UsageError("--scheduler", str(exc)) from None
+                raise UsageError(origin, str(exc)) from None
         try:
             if do_rows:
                 rows = verify.load_rows([Path(f) for f in args.files] if args.files else verify.default_row_files())

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from lstm_lib.study import verify
 from lstm_lib.study.records import write_rows
+from lstm_lib.validation import check_output_file
 
 PERTURBATIONS = ("MKL_CBWR=COMPATIBLE", "MKL_CBWR=AVX2", "ATEN_CPU_CAPABILITY=default")
 MEASURES = ("teacher_mse", "final_loss", "final_mse", "free_mse")
@@ -56,7 +57,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:  # print this interpreter's retrained rows as JSON for the parent
         print(json.dumps(_retrained_rows(args.workers)))
         return 0
-    verify.check_writable(args.out)
+    try:
+        check_output_file("--out", args.out)
+    except ValueError as exc:
+        parser.error(str(exc))
     records = []
     for switch in PERTURBATIONS:
         name, value = switch.split("=")

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -165,16 +164,6 @@ def verify_rows(
         what = f"{old['label']}, seed {old['seed']}, {old['dtype']}, {old.get('regime', '')}"
         checks.append(RowCheck(f"{path.name}:{old['line']}", what, same, outcome, detail))
     return checks
-
-
-def check_writable(path: Path) -> None:
-    """Refuse an output path before any work: a directory, a missing or read-only folder."""
-    path = Path(path)
-    if str(path) in ("", ".") or path.is_dir():
-        raise ValueError(f"out must be a file path, got {str(path)[:200]!r}")
-    folder = path.parent
-    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
-        raise ValueError(f"out: the folder {str(folder)[:200]} does not exist or is not writable")
 
 
 def read_spread(path: Path) -> list[dict]:
