@@ -128,7 +128,7 @@ def _draw_one(
     gap = (drawn - truth).abs()
     err.plot(t_gen, gap.clamp(ERROR_LIMITS[0], ERROR_LIMITS[1]), color=color(name), lw=0.9)
     mse = run.row.get("free_mse", math.nan)
-    return f"MSE {mse:.2g}" if math.isfinite(mse) else ""
+    return f"free-running MSE {mse:.2g}" if math.isfinite(mse) else ""
 
 
 def _wave_grid(rows: int, cols: int, height: float) -> tuple[plt.Figure, list[list[tuple[plt.Axes, plt.Axes]]]]:
@@ -191,8 +191,8 @@ def drawn_waves(
     for (ax, err), name in zip(flat, names, strict=False):
         mse = _draw_one(ax, err, runs[name], name, data, prime_length, horizon)
         _threshold(err, threshold)
-        extra = "; ".join(x for x in ((notes or {}).get(name, ""), mse) if x)
-        ax.set_title(f"{name}" + (f" ({extra})" if extra else ""), fontsize=9, loc="left", color=color(name))
+        extra = ", ".join(x for x in ((notes or {}).get(name, ""), mse) if x)
+        ax.set_title(f"{name}" + (f"\n{extra}" if extra else ""), fontsize=8, loc="left", color=color(name))
     for ax, err in flat[len(names) :]:
         ax.set_visible(False)
         err.set_visible(False)
@@ -239,9 +239,12 @@ def percentile_waves(
 
 
 def _ratio_ticks(axis) -> None:
-    """Ticks of a log-scaled ratio axis at 1, 2 and 5 times powers of ten, written as plain numbers
-    (matplotlib's default labels every minor tick of a short range, and they collide)."""
-    axis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+    """Ticks of a log-scaled ratio axis (call after plotting), written as plain numbers: at 1, 2 and 5
+    times powers of ten on a short range, where matplotlib's default labels every minor tick and they
+    collide; at powers of ten, at most 7 of them, on a long one."""
+    low, high = sorted(axis.get_view_interval())
+    short = high / low < 30  # within about a decade and a half, decades alone would give one tick or none
+    axis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0) if short else (1.0,), numticks=7))
     axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     axis.set_minor_formatter(NullFormatter())
 
