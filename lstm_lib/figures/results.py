@@ -227,7 +227,8 @@ def percentile_waves(
             _threshold(err, threshold)
             head = f"{ordinal(p)} percentile\n" if line is cells[0] else ""
             ax.set_title(f"{head}seed {run.row['seed']}, {mse}", fontsize=8)
-        line[0][0].set_ylabel(f"{name}\nx (dimensionless)", fontsize=8, color=color(name))
+        row_label = name.replace("+", "+\n")  # a long name on two lines keeps to its panel's height
+        line[0][0].set_ylabel(f"{row_label}\nx (dimensionless)", fontsize=8, color=color(name))
         line[0][1].set_ylabel("|error|", fontsize=8)
         for ax, err in line[1:]:
             ax.tick_params(labelleft=False)
