@@ -11,7 +11,7 @@ from typing import NamedTuple
 import matplotlib.pyplot as plt
 import torch
 
-from lstm_lib.figures.style import COLORS
+from lstm_lib.figures.style import COLORS, PAGE_WIDTH
 from lstm_lib.model.spec import GATES, Spec
 
 GATE_COLORS = {"input": "#4c72b0", "forget": "#dd8452", "cell": "#55a868", "output": "#c44e52", None: "#8c8c8c"}
@@ -60,7 +60,7 @@ def packed_layout_figure(spec: Spec) -> plt.Figure:
     """
     segments = layout_segments(spec)
     blocks = list(spec.offsets)
-    fig, axes = plt.subplots(len(blocks), 1, figsize=(7.5, 0.75 * len(blocks) + 0.9))
+    fig, axes = plt.subplots(len(blocks), 1, figsize=(PAGE_WIDTH, 0.75 * len(blocks) + 0.9))
     for ax, block in zip(axes, blocks, strict=True):
         start, stop = spec.offsets[block]
         for seg in (s for s in segments if s.block == block):
@@ -93,7 +93,7 @@ def gate_trace_figure(wave: torch.Tensor, trace: dict[str, torch.Tensor], units:
         ("output", "output gate o"),
         ("c", "cell state c"),
     ]
-    fig, axes = plt.subplots(len(panels) + 1, 1, figsize=(7.5, 8.0), sharex=True)
+    fig, axes = plt.subplots(len(panels) + 1, 1, figsize=(PAGE_WIDTH, 7.5), sharex=True)
     steps = torch.arange(wave.shape[0])
     axes[0].plot(steps, wave, color=COLORS["truth"])
     axes[0].set_ylabel("input x")

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
+from collections.abc import Mapping
 
-from lstm_lib.figures.style import COLORS
+import matplotlib.pyplot as plt
+from matplotlib.lines import Line2D
+from matplotlib.ticker import MaxNLocator
+
+from lstm_lib.figures.style import COLORS, PAGE_WIDTH
 
 
 def plot_port_run(ax: plt.Axes, run) -> None:
@@ -20,6 +24,32 @@ def plot_port_run(ax: plt.Axes, run) -> None:
         ys = [value for losses in evals for value in losses]
         ax.plot(xs, ys, "-", lw=0.6, color=COLORS["lbfgs"], alpha=0.45, label="every loss evaluation")
     ax.set(xlabel="L-BFGS step", yscale="log")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+
+
+def port_steps(runs: Mapping[int, object]) -> plt.Figure:
+    """One panel per seed of :func:`plot_port_run`, sharing the y axis, with one legend under them all."""
+    fig, axes = plt.subplots(1, len(runs), figsize=(PAGE_WIDTH, 3.0), sharey=True, squeeze=False, layout="constrained")
+    for ax, (seed, run) in zip(axes[0], runs.items(), strict=True):
+        plot_port_run(ax, run)
+        ax.set_title(f"seed {seed}" + (" (exploded)" if run.exploded else ""), fontsize=9)
+        ax.tick_params(labelsize=8)
+        ax.xaxis.label.set_fontsize(9)
+    axes[0][0].set_ylabel("mean squared error")
+    fig.legend(*axes[0][0].get_legend_handles_labels(), loc="outside lower center", ncol=2, fontsize=8)
+    return fig
+
+
+def replay_figure(run, title: str = "") -> plt.Figure:
+    """:func:`plot_port_run` of one run, every step ticked, with the step that exploded marked."""
+    fig, ax = plt.subplots(figsize=(PAGE_WIDTH, 3.4), layout="constrained")
+    plot_port_run(ax, run)
+    if run.exploded:
+        ax.axvline(run.exploded_at + 1, color="0.4", ls=":", lw=1, label="exploded")
+    ax.set(xlabel="L-BFGS step (counted from 1)", ylabel="mean squared error", title=title)
+    ax.set_xticks(range(1, len(run.test_loss) + 1))
+    ax.legend(fontsize=8)
+    return fig
 
 
 def upstream_plot(run, title: str = "") -> plt.Figure:
@@ -27,12 +57,19 @@ def upstream_plot(run, title: str = "") -> plt.Figure:
     wave (teacher-forced), dotted for the steps it draws by itself, in red, green and blue."""
     if run.predictions is None:
         raise ValueError("run has no predictions: it was loaded without them")
-    fig, ax = plt.subplots(figsize=(9, 3.6))
+    fig, ax = plt.subplots(figsize=(PAGE_WIDTH, 3.4), layout="constrained")
     n_read = run.teacher.shape[1]
     steps = range(n_read + run.free.shape[1])
+    handles = []
     for k, colour in enumerate(("r", "g", "b")):
         ax.plot(steps[:n_read], run.teacher[k], colour, lw=1.2)
         ax.plot(steps[n_read:], run.free[k], colour + ":", lw=1.2)
+        handles.append(Line2D([], [], color=colour, lw=1.2, label=f"test wave {k}"))
+    handles += [
+        Line2D([], [], color="0.3", lw=1.2, label="reads the true wave"),
+        Line2D([], [], color="0.3", lw=1.2, ls=":", label="draws by itself"),
+    ]
     ax.axvline(n_read - 0.5, color="0.5", ls="--", lw=0.8)
     ax.set(xlabel="time step", ylabel="model output (dimensionless)", title=title)
+    fig.legend(handles=handles, loc="outside lower center", ncol=5, fontsize=8)
     return fig

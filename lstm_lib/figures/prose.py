@@ -1,0 +1,87 @@
+"""Verdicts as English clauses for the chapters' prose: one sentence written per outcome.
+
+A verdict word glued into a fixed template ("changes the error by {verdict}") breaks the sentence
+for every word but one. These functions write the whole clause for each outcome, with the effect,
+its 95% interval and the seeds, so the page reads correctly whatever the runs decide.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+from lstm_lib.study.claims import FAILURE_CEILING, FailureRate
+from lstm_lib.study.verdicts import EQUIVALENT, FAILS, HOLDS, MARGIN, Paired
+
+SUBJECTS = {
+    "weighted": ("weighting", "plain training"),
+    "denoising": ("denoising", "plain training"),
+    "conclusion": ("denoising", "weighting"),
+}
+"""Per claim of :func:`lstm_lib.study.claims.article_claims`: the two sides its paired comparison sets apart."""
+
+OPTIMIZER_NAMES = {
+    "adagrad": "Adagrad",
+    "sgd": "SGD",
+    "lbfgs": "L-BFGS with a fixed step",
+    "lbfgs+wolfe": "L-BFGS with a line search",
+}
+"""How the prose names each optimiser of chapter 4."""
+
+
+def _numbers(result: Paired) -> str:
+    interval = f" [{result.low:.2g}, {result.high:.2g}]" if math.isfinite(result.low) else ""
+    return f"×{result.effect:.2g}{interval}, {result.n} seeds"
+
+
+def paired_phrase(result: Paired, a: str, b: str, measure: str = "free-running error") -> str:
+    """A clause saying what the paired comparison of ``a`` against ``b`` found, for any verdict.
+
+    The direction comes from the interval itself (it excludes 1 on one side), so the clause is
+    right whichever way the claim was put.
+    """
+    if not math.isfinite(result.effect):
+        return f"no seed gave a finite {measure} on both sides, so {a} and {b} cannot be compared"
+    numbers = _numbers(result)
+    if result.verdict in (HOLDS, FAILS):
+        way = "lower" if result.high < 1 else "higher"
+        return f"{a} gave a {way} {measure} than {b} ({numbers})"
+    if result.verdict == EQUIVALENT:
+        return f"{a} and {b} gave the same {measure} within a factor of {MARGIN:g} ({numbers})"
+    detect = (
+        f"; the smallest effect these seeds detect with 80% power is ×{result.detectable:.2g}"
+        if math.isfinite(result.detectable)
+        else ""
+    )
+    return f"these seeds cannot tell {a} from {b} on {measure} ({numbers}{detect})"
+
+
+def failure_phrase(rate: FailureRate) -> str:
+    """A clause on plain training's failures (diverged, or drew less than one oscillation), for any verdict."""
+    counted = (
+        f"{rate.failed} of {rate.n} plain runs failed (95% interval of the rate: {rate.low:.0%} to {rate.high:.0%})"
+    )
+    if rate.verdict == HOLDS:
+        return f"{counted}, so training without tricks does fail there"
+    if rate.verdict == FAILS:
+        return f"{counted}, which rules out a failure rate above {FAILURE_CEILING:.0%}"
+    return f"{counted}, too few runs to rule out a failure rate above {FAILURE_CEILING:.0%}"
+
+
+def claim_phrases(rows: Sequence[Mapping]) -> dict[str, str]:
+    """One clause per row of the claims table, keyed as :func:`lstm_lib.study.claims.answers` keys them
+    (``{claim}_{regime}``, ``adagrad_{other}``); the ``tuning`` row keeps its own note."""
+    out = {}
+    for r in rows:
+        result = r["result"]
+        if r["claim"] == "adagrad":
+            other = r["comparison"].split(" vs ")[-1]
+            out[f"adagrad_{other}"] = paired_phrase(result, "Adagrad", OPTIMIZER_NAMES.get(other, other))
+        elif isinstance(result, FailureRate):
+            out[f"{r['claim']}_{r['regime']}"] = failure_phrase(result)
+        elif isinstance(result, Paired):
+            a, b = SUBJECTS.get(r["claim"], tuple(r["comparison"].split(" vs ")))
+            out[f"{r['claim']}_{r['regime']}"] = paired_phrase(result, a, b)
+        else:
+            out[f"{r['claim']}_{r['regime']}"] = f"{r['effect']}: the claim {r['verdict']}"
+    return out

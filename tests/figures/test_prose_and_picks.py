@@ -1,0 +1,85 @@
+"""Verdict clauses read as sentences for every outcome; the picture set's runs span the seeds."""
+
+import math
+
+import pytest
+import torch
+
+from lstm_lib.figures.prose import claim_phrases, failure_phrase, paired_phrase
+from lstm_lib.figures.results import ordinal, percentile_runs
+from lstm_lib.study.claims import FailureRate
+from lstm_lib.study.experiments import Table
+from lstm_lib.study.verdicts import EQUIVALENT, FAILS, HOLDS, INCONCLUSIVE, Paired
+from lstm_lib.training.trial import Run
+
+
+def _paired(verdict, effect, low, high):
+    return Paired(verdict, effect, low, high, n=24, log=True, detectable=2.5, seeds_needed=90)
+
+
+@pytest.mark.parametrize(
+    ("result", "expected"),
+    [
+        (_paired(HOLDS, 0.5, 0.3, 0.8), "weighting gave a lower free-running error than plain training"),
+        (_paired(FAILS, 1.9, 1.2, 3.2), "weighting gave a higher free-running error than plain training"),
+        (_paired(EQUIVALENT, 1.0, 0.9, 1.1), "weighting and plain training gave the same free-running error"),
+        (_paired(INCONCLUSIVE, 1.2, 0.6, 2.4), "these seeds cannot tell weighting from plain training"),
+    ],
+)
+def test_paired_phrase_is_a_sentence_for_every_verdict(result, expected):
+    text = paired_phrase(result, "weighting", "plain training")
+    assert text.startswith(expected)
+    assert f"×{result.effect:.2g} [{result.low:.2g}, {result.high:.2g}], 24 seeds" in text
+    assert "holds" not in text and "inconclusive" not in text  # no verdict word dropped into the sentence
+    assert ("80% power is ×2.5" in text) == (result.verdict == INCONCLUSIVE)
+
+
+def test_the_direction_follows_the_interval_not_the_claim():
+    # "Adagrad is better" failing means Adagrad's error is higher: the clause says so
+    assert "higher" in paired_phrase(_paired(FAILS, 3.0, 2.0, 4.0), "Adagrad", "SGD")
+    assert "lower" in paired_phrase(_paired(FAILS, 0.3, 0.2, 0.4), "the first", "the second")
+
+
+def test_failure_phrase_and_claim_phrases_cover_every_row():
+    assert "does fail" in failure_phrase(FailureRate(5, 20, 0.09, 0.49))
+    assert "rules out a failure rate above 20%" in failure_phrase(FailureRate(0, 24, 0.0, 0.14))
+    assert "too few runs" in failure_phrase(FailureRate(0, 3, 0.0, 0.7))
+    rows = [
+        {"claim": "adagrad", "regime": "easy", "comparison": "Adagrad vs lbfgs+wolfe",
+         "result": _paired(HOLDS, 0.5, 0.3, 0.8)},
+        {"claim": "hard", "regime": "hard", "comparison": "plain training", "result": FailureRate(5, 20, 0.09, 0.49)},
+        {"claim": "conclusion", "regime": "easy", "comparison": "denoising vs weighted",
+         "result": _paired(INCONCLUSIVE, 1.2, 0.6, 2.4)},
+        {"claim": "tuning", "regime": "easy", "comparison": "settings tried", "result": "holds",
+         "effect": "settings that beat plain: denoising 2/4, weighting 0/3", "verdict": "holds"},
+    ]  # fmt: skip
+    phrases = claim_phrases(rows)
+    assert phrases["adagrad_lbfgs+wolfe"].startswith("Adagrad gave a lower free-running error than L-BFGS with a line")
+    assert phrases["hard_hard"].startswith("5 of 20 plain runs failed")
+    assert phrases["conclusion_easy"].startswith("these seeds cannot tell denoising from weighting")
+    assert phrases["tuning_easy"].endswith("the claim holds")
+
+
+def _table(values):
+    runs = []
+    for seed, v in enumerate(values):
+        row = {"seed": seed, "diverged": v is None, "free_mse": math.nan if v is None else v}
+        runs.append(Run(row, torch.zeros(1), torch.zeros(1), None))
+    return Table(runs)
+
+
+def test_percentile_runs_pick_by_rank_and_rank_diverged_runs_worst():
+    table = _table([0.5, None, 0.1, 0.3, 0.9])  # ranked: 0.1, 0.3, 0.5, 0.9, diverged
+    picked = percentile_runs(table)
+    assert [picked[p].row["seed"] for p in (10, 50, 90)] == [2, 0, 1]
+    assert percentile_runs(table, percentiles=(0, 100))[100].row["diverged"]
+    assert [r.row["seed"] for r in percentile_runs(_table([0.2]), percentiles=(10, 90)).values()] == [0, 0]
+    with pytest.raises(ValueError, match="at least one run"):
+        percentile_runs(Table())
+    with pytest.raises(ValueError, match=r"\[0, 100\]"):
+        percentile_runs(table, percentiles=(110,))
+
+
+def test_ordinal():
+    assert [ordinal(n) for n in (1, 2, 3, 10, 11, 12, 50, 90, 101)] == [
+        "1st", "2nd", "3rd", "10th", "11th", "12th", "50th", "90th", "101st"]  # fmt: skip
