@@ -318,3 +318,21 @@ def claim_records(rows: list[dict]) -> list[dict]:
         out.append({"claim": r["claim"], "regime": r["regime"], "comparison": r["comparison"], "effect": effect,
                     "low": low, "high": high, "seeds": r["seeds"], "verdict": r["verdict"]})  # fmt: skip
     return out
+
+
+def with_family(rows: list[dict]) -> list[dict]:
+    """The claims rows with the family view (:mod:`lstm_lib.study.family`) of every paired comparison:
+    Holm-adjusted verdict over all of them, seeds each way, Wilcoxon p, and the fragility mark."""
+    from lstm_lib.study import family
+
+    indices = [i for i, r in enumerate(rows) if isinstance(r["result"], Paired)]
+    views = family.family([rows[i]["result"] for i in indices])
+    out = [{**r, "holm": "", "each way": "", "wilcoxon p": "", "fragile": ""} for r in rows]
+    for i, view in zip(indices, views, strict=True):
+        out[i] |= {
+            "holm": view.holm_verdict,
+            "each way": f"{view.lower} lower, {view.higher} higher",
+            "wilcoxon p": f"{view.wilcoxon_p:.2g}" if math.isfinite(view.wilcoxon_p) else "",
+            "fragile": f"yes (without {family.FRAGILE_K} extreme seeds: changes)" if view.fragile else "no",
+        }
+    return out

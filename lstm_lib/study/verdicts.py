@@ -66,6 +66,8 @@ class Paired:
     b_diverged: int = 0
     detectable: float = math.nan
     seeds_needed: int | None = None
+    differences: tuple[float, ...] = ()
+    """The per-pair log-ratios (or differences) the verdict was taken on, diverged runs replaced as stated."""
 
     def text(self, fmt: str = ".2g") -> str:
         """e.g. ``×1.6 [0.5, 6.9], 10 seeds, inconclusive (detects ×2.3; 1.5× needs 41 seeds)``."""
@@ -151,7 +153,10 @@ def paired(
         verdict = EQUIVALENT
     else:
         verdict = INCONCLUSIVE
-    return Paired(verdict, mean, low, high, int(d.size), log, detectable=detect, seeds_needed=need, **counts)
+    return Paired(
+        verdict, mean, low, high, int(d.size), log, detectable=detect, seeds_needed=need,
+        differences=tuple(float(v) for v in d), **counts,
+    )  # fmt: skip
 
 
 KERNEL_TOLERANCE = 1e-10
