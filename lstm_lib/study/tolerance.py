@@ -40,7 +40,7 @@ def spread_rows(retrained: list[dict], arithmetic: str) -> list[dict]:
     for item in retrained:
         old, new = item["old"], item["new"]
         what = f"{old['label']}, seed {old['seed']}, {old['dtype']}"
-        record = {"row": f"{item['row']} ({what})", "arithmetic": arithmetic}
+        record = {"row": f"{item['row']} ({what})", "dtype": old["dtype"], "arithmetic": arithmetic}
         record |= {m: f"{verify.relative(new[m], old[m]):.2e}" for m in MEASURES}
         out.append(record)
     return out

@@ -8,7 +8,8 @@ with what it records:
   :data:`SAME_RTOL` relative ("bit-identical" in practice);
 - *another fingerprint*: the training and held-out data hash to the recorded values (they are
   made without CPU-dependent arithmetic, so they must), and the measures that do not amplify
-  rounding, teacher-forced MSE and the final training loss, agree within :data:`TOLERANCES`.
+  rounding, teacher-forced MSE and the final training loss, agree within the measured tolerances
+  of :func:`tolerances` (per precision).
   Free-running error amplifies a last-bit difference over hundreds of fed-back steps; it is
   reported, and judged only through the verdicts of the claims table.
 
@@ -32,12 +33,15 @@ from lstm_lib.training.config import TrainConfig
 RESULTS = Path(__file__).resolve().parents[2] / "results"
 SAME_RTOL = 1e-12
 """Same fingerprint: the retrained numbers equal the committed ones to this relative difference."""
-TOLERANCES = {"teacher_mse": 0.05, "final_loss": 0.05}
-"""Another fingerprint: the largest relative difference accepted per stable measure. Measured: committed
-rows retrained under ``MKL_CBWR=COMPATIBLE``, ``MKL_CBWR=AVX2`` and ``ATEN_CPU_CAPABILITY=default``
-moved them by at most the values in ``results/tolerance-spread.csv`` (chapter 7); the tolerance is that
-spread with a margin of about 10x, rounded up (see :data:`TOLERANCE_MARGIN`)."""
+SPREAD = RESULTS / "tolerance-spread.csv"
 TOLERANCE_MARGIN = 10
+"""Another fingerprint: a stable measure may move by the largest relative change measured for its
+precision under other arithmetic (``results/tolerance-spread.csv``, :mod:`lstm_lib.study.tolerance`),
+times this margin, rounded up to one significant digit (:func:`tolerances`)."""
+TOLERANCE_FLOOR = 1e-12
+"""A measure no perturbation moved still gets this much (the same-fingerprint bound)."""
+STABLE = ("teacher_mse", "final_loss")
+"""The measures that do not amplify rounding: judged across fingerprints."""
 COMPARED = ("final_loss", "final_mse", "free_mse", "teacher_mse", "horizon", "gflop")
 ROW_FILES = ("precision-float64.csv", "full-methods.csv")
 DEFAULT_ROWS = (
@@ -93,11 +97,39 @@ def judge(old: dict, new: dict, data_match: dict[str, bool]) -> tuple[bool, str,
         gap = relative(new[worst], old[worst])
         outcome = "bit-identical" if gap == 0 else "within tolerance" if gap <= SAME_RTOL else "differs"
         return same, outcome, f"largest relative difference {gap:.1e} ({worst})"
-    gaps = {c: relative(new[c], old[c]) for c in TOLERANCES}
-    inside = all(gaps[c] <= TOLERANCES[c] for c in TOLERANCES)
-    detail = ", ".join(f"{c} {gaps[c]:.1e} (tol {TOLERANCES[c]:g})" for c in TOLERANCES)
+    tolerance = tolerances()[old["dtype"]]
+    gaps = {c: relative(new[c], old[c]) for c in STABLE}
+    inside = all(gaps[c] <= tolerance[c] for c in STABLE)
+    detail = ", ".join(f"{c} {gaps[c]:.1e} (tol {tolerance[c]:g})" for c in STABLE)
     detail += f"; free_mse {relative(new['free_mse'], old['free_mse']):.1e} (not judged)"
     return same, "within tolerance" if inside else "differs", detail
+
+
+def round_up(value: float) -> float:
+    """``value`` rounded up to one significant digit (3.2e-5 -> 4e-5)."""
+    if value <= 0 or not math.isfinite(value):
+        return value
+    exponent = math.floor(math.log10(value))
+    return math.ceil(value / 10**exponent - 1e-9) * 10**exponent
+
+
+def tolerances(path: Path = SPREAD) -> dict[str, dict[str, float]]:
+    """``dtype -> measure -> tolerance`` from the measured spread (see :data:`TOLERANCE_MARGIN`)."""
+    found: dict[str, dict[str, float]] = {}
+    for row in read_spread(path):
+        for measure in STABLE:
+            try:
+                value = float(row[measure])
+            except (KeyError, ValueError):
+                raise ResultsError(f"{path}: {measure} must be a number in every row") from None
+            by_dtype = found.setdefault(row.get("dtype", ""), {})
+            by_dtype[measure] = max(by_dtype.get(measure, 0.0), value)
+    if not {"float32", "float64"} <= set(found):
+        raise ResultsError(f"{path}: the spread must cover float32 and float64 rows, got {sorted(found)}")
+    return {
+        dtype: {m: max(round_up(v * TOLERANCE_MARGIN), TOLERANCE_FLOOR) for m, v in measures.items()}
+        for dtype, measures in found.items()
+    }
 
 
 def load_rows(paths: list[Path]) -> list[tuple[Path, dict]]:

@@ -23,6 +23,16 @@ from lstm_lib.study.records import ResultsError, committed_runs, provenance, rea
 from lstm_lib.study.task import WaveTask
 from lstm_lib.training.config import TrainConfig
 
+TOLERANCE = 1e-3
+
+
+@pytest.fixture(autouse=True)
+def known_tolerances(monkeypatch):
+    """The rule's tolerances come from results/tolerance-spread.csv; here, a known value for both precisions."""
+    fixed = {d: dict.fromkeys(verify.STABLE, TOLERANCE) for d in ("float32", "float64")}
+    monkeypatch.setattr(verify, "tolerances", lambda path=None: fixed)
+
+
 TASK = WaveTask(n_train=2, length=24, n_test=2, prime_lengths=(6,), horizon=12)
 CONFIGS = [TrainConfig(iterations=8, n_hidden=6), TrainConfig(method="denoising", iterations=8, n_hidden=6)]
 SEEDS = [1, 2]
@@ -135,12 +145,37 @@ def test_other_fingerprint_judges_stable_measures_within_tolerance(committed):
     ok = {"training data": True, "held-out data": True}
     new["fingerprint"] = json.dumps({**json.loads(old["fingerprint"]), "cpu": "Another CPU"})
     new["free_mse"] = old["free_mse"] * 3  # free-running error amplifies rounding: not judged
-    tol = verify.TOLERANCES["teacher_mse"]
+    tol = TOLERANCE
     new["teacher_mse"] = old["teacher_mse"] * (1 + tol / 2)
     assert verify.judge(old, new, ok)[:2] == (False, "within tolerance")
     new["teacher_mse"] = old["teacher_mse"] * (1 + 2 * tol)
     same, outcome, detail = verify.judge(old, new, ok)
     assert outcome == "differs" and "teacher_mse" in detail
+
+
+def test_tolerances_are_the_measured_spread_times_the_margin_rounded_up(tmp_path, monkeypatch):
+    monkeypatch.undo()  # the real derivation
+    spread = tmp_path / "spread.csv"
+    spread.write_text(
+        "row,dtype,arithmetic,teacher_mse,final_loss,final_mse,free_mse\n"
+        "a,float64,X=1,3.2e-13,0,1e-12,0.5\n"
+        "a,float64,X=2,1.1e-13,2.5e-14,1e-12,0.5\n"
+        "b,float32,X=1,2.3e-5,7e-6,1e-4,0.9\n"
+    )
+    got = verify.tolerances(spread)
+    margin = verify.TOLERANCE_MARGIN
+    assert got["float64"]["teacher_mse"] == pytest.approx(verify.round_up(3.2e-13 * margin))
+    assert got["float64"]["final_loss"] == pytest.approx(verify.round_up(2.5e-14 * margin))
+    assert got["float32"]["teacher_mse"] == pytest.approx(verify.round_up(2.3e-5 * margin))
+    assert verify.round_up(3.2e-5) == pytest.approx(4e-5) and verify.round_up(2e-3) == pytest.approx(2e-3)
+    with pytest.raises(ResultsError, match="float32 and float64"):
+        verify.tolerances(_spread_of(tmp_path, "float64"))
+
+
+def _spread_of(tmp_path: Path, dtype: str) -> Path:
+    path = tmp_path / "one.csv"
+    path.write_text(f"row,dtype,arithmetic,teacher_mse,final_loss\na,{dtype},X=1,1e-5,1e-5\n")
+    return path
 
 
 def test_relative_difference():
@@ -176,7 +211,7 @@ def test_verify_flags_a_tampered_row(committed, tmp_path, capsys):
 def test_verify_accepts_another_fingerprint_within_tolerance_and_not_outside(committed, tmp_path, capsys):
     row = read_rows(committed).rows[0]
     other = json.dumps({**json.loads(row["fingerprint"]), "cpu": "Another CPU", "capability": "AVX512"})
-    tol = verify.TOLERANCES["teacher_mse"]
+    tol = TOLERANCE
     inside = _edited(committed, tmp_path, 0, fingerprint=other, teacher_mse=repr(row["teacher_mse"] * (1 + tol / 3)))
     code, out = _verify(["--files", str(inside), "--rows", "1"], capsys)
     assert code == 0 and "other fingerprint" in out and "within tolerance" in out and "cpu:" in out, out
