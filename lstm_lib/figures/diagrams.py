@@ -105,7 +105,7 @@ def gate_trace_figure(wave: torch.Tensor, trace: dict[str, torch.Tensor], units:
         if key != "c":
             ax.set_ylim(-0.05, 1.05)
     axes[1].legend(ncol=len(units), fontsize=8, loc="upper right", bbox_to_anchor=(1, 1.35))
-    axes[-1].set_xlabel("time step")
+    axes[-1].set_xlabel("time step (steps)")
     fig.align_ylabels(axes)
     fig.tight_layout()
     return fig
@@ -130,8 +130,8 @@ def modes_figure(
         label="free-running: reads its own output",
     )
     ax.axvline(prime_length, color="#999999", ls="--", lw=1)
-    ax.set_xlabel("time step")
-    ax.set_ylabel("value")
+    ax.set_xlabel("time step (steps)")
+    ax.set_ylabel("value (dimensionless)")
     if title:
         ax.set_title(title, fontsize=10)
     ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3)

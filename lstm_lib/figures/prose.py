@@ -11,7 +11,7 @@ import math
 from collections.abc import Mapping, Sequence
 
 from lstm_lib.study.claims import FAILURE_CEILING, FailureRate
-from lstm_lib.study.verdicts import EQUIVALENT, FAILS, HOLDS, MARGIN, Paired
+from lstm_lib.study.verdicts import EQUIVALENT, FAILS, HOLDS, INCONCLUSIVE, MARGIN, Paired
 
 SUBJECTS = {
     "weighted": ("weighting", "plain training"),
@@ -83,5 +83,13 @@ def claim_phrases(rows: Sequence[Mapping]) -> dict[str, str]:
             a, b = SUBJECTS.get(r["claim"], tuple(r["comparison"].split(" vs ")))
             out[f"{r['claim']}_{r['regime']}"] = paired_phrase(result, a, b)
         else:
-            out[f"{r['claim']}_{r['regime']}"] = f"{r['effect']}: the claim {r['verdict']}"
+            out[f"{r['claim']}_{r['regime']}"] = f"{r['effect']}; {SHARES.get(r['verdict'], r['verdict'])}"
     return out
+
+
+SHARES = {
+    HOLDS: "a larger share for denoising, so the claim holds",
+    FAILS: "a smaller share for denoising, so the claim does not hold",
+    INCONCLUSIVE: "the same share for both, so the claim is inconclusive",
+}
+"""The ``tuning`` row's verdict as a clause: it compares the shares of settings that beat plain training."""

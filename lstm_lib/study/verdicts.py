@@ -17,12 +17,17 @@ both sides diverged carries no information and is left out (and counted). A pair
 side diverged counts against that side: its value is replaced by :data:`DIVERGED_FACTOR` times
 the worst finite value of the comparison (on the linear scale, the worst value moved by one
 more span of the values), worse than any run that finished.
+
+**Three vocabularies**, one per kind of statement, so that one word keeps one meaning: the article's
+claims are *holds* / *does not hold* / *equivalent* / *inconclusive*; the rebuild's checks of
+``lstm_lib`` against a reference are *confirmed* / *not confirmed*; mechanism checks (a step of an
+argument, judged by the same paired rule) are *seen* / *not seen* / *reversed*.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,6 +40,20 @@ FAILS = "does not hold"
 EQUIVALENT = "equivalent"
 INCONCLUSIVE = "inconclusive"
 OUTCOMES = (HOLDS, FAILS, EQUIVALENT, INCONCLUSIVE)
+"""The words of the article's claims, and only of them (a committed results file carries them)."""
+
+CONFIRMED = "confirmed"
+NOT_CONFIRMED = "not confirmed"
+"""The words of the rebuild's own checks (:func:`same_function`, ``claims.rebuild_checks``): a pass/fail
+test of ``lstm_lib`` against a reference, never a claim of the article."""
+
+SEEN = "seen"
+NOT_SEEN = "not seen"
+REVERSED = "reversed"
+MECHANISM_WORDS = {HOLDS: SEEN, FAILS: REVERSED, EQUIVALENT: NOT_SEEN, INCONCLUSIVE: NOT_SEEN}
+"""The words of a mechanism check (a step of an argument, e.g. "weighting lowers the early error"), by the
+outcome of the paired rule: the expected effect is *seen*, *not seen* (no effect beyond the margin, or
+too few seeds to tell), or *reversed* (the interval lies on the other side)."""
 
 MARGIN = 1.25
 """Default equivalence margin: a ratio inside (1/1.25, 1.25) counts as no practical difference."""
@@ -69,13 +88,19 @@ class Paired:
     differences: tuple[float, ...] = ()
     """The per-pair log-ratios (or differences) the verdict was taken on, diverged runs replaced as stated."""
 
-    def text(self, fmt: str = ".2g") -> str:
-        """e.g. ``×1.6 [0.5, 6.9], 10 seeds, inconclusive (detects ×2.3; 1.5× needs 41 seeds)``."""
+    def text(self, fmt: str = ".2g", words: Mapping[str, str] | None = None) -> str:
+        """e.g. ``×1.6 [0.5, 6.9], 10 seeds, inconclusive (detects ×2.3; 1.5× needs 41 seeds)``.
+
+        ``words`` renames the outcome (e.g. :data:`MECHANISM_WORDS` for a mechanism check); by default
+        the claims' words.
+        """
+        words = words or {}
+        word = words.get(self.verdict, self.verdict)
         sign = "×" if self.log else ""
         if not math.isfinite(self.effect):
-            return f"no finite pairs ({self.both_diverged} both diverged), {INCONCLUSIVE}"
+            return f"no finite pairs ({self.both_diverged} both diverged), {words.get(INCONCLUSIVE, INCONCLUSIVE)}"
         interval = f" [{self.low:{fmt}}, {self.high:{fmt}}]" if math.isfinite(self.low) else ""
-        out = f"{sign}{self.effect:{fmt}}{interval}, {self.n} seeds, {self.verdict}"
+        out = f"{sign}{self.effect:{fmt}}{interval}, {self.n} seeds, {word}"
         extras = []
         if self.a_diverged or self.b_diverged:
             extras.append(f"diverged: {self.a_diverged} vs {self.b_diverged}")
@@ -164,8 +189,14 @@ KERNEL_TOLERANCE = 1e-10
 
 
 def same_function(difference: float, tolerance: float = KERNEL_TOLERANCE) -> str:
-    """The verdict on "two implementations compute the same function" from their largest difference."""
-    return HOLDS if math.isfinite(difference) and abs(difference) < tolerance else FAILS
+    """A rebuild check, "two implementations compute the same function", from their largest difference:
+    :data:`CONFIRMED` or :data:`NOT_CONFIRMED`."""
+    return confirmed(math.isfinite(difference) and abs(difference) < tolerance)
+
+
+def confirmed(passed: bool) -> str:
+    """The word of a rebuild check that ``passed`` (or did not)."""
+    return CONFIRMED if passed else NOT_CONFIRMED
 
 
 def compare_phrase(

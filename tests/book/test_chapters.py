@@ -36,10 +36,10 @@ def _defaults(path) -> dict:
     return values
 
 
-def test_the_toc_lists_all_eight_chapters():
+def test_the_toc_lists_all_nine_chapters():
     assert [p.stem for p in CHAPTERS] == [
         "01_lstm_cell", "02_scan_loop", "03_loss", "04_adagrad",
-        "05_weighted_training", "06_denoising", "07_conclusion", "08_pytorch_port",
+        "05_weighted_training", "06_denoising", "07_conclusion", "08_pytorch_port", "09_timing",
     ]  # fmt: skip
 
 

@@ -14,7 +14,7 @@ import pytest
 import torch
 
 from lstm_lib import Spec, init_params
-from lstm_lib.figures import diagrams, port, results, style
+from lstm_lib.figures import diagrams, loss, port, results, style
 from lstm_lib.study.experiments import Table
 from lstm_lib.study.port import PortRun, PortSettings
 from lstm_lib.study.verdicts import paired
@@ -83,6 +83,13 @@ def _figures() -> dict[str, callable]:
         "packed_layout_figure": lambda: diagrams.packed_layout_figure(Spec(1, 51, 1)),
         "gate_trace_figure": lambda: diagrams.gate_trace_figure(wave, trace, [0, 1, 2]),
         "modes_figure": lambda: diagrams.modes_figure(wave, wave[1:], wave[20:], 20, "an untrained network"),
+        "input_target_figure": lambda: loss.input_target_figure(wave[:-1], wave[1:], 40),
+        "per_step_figure": lambda: loss.per_step_figure(
+            {
+                "untrained": (torch.rand(39) + 0.1, torch.rand(39) + 0.1),
+                "after 100 iterations": (wave[1:] ** 2 + 1e-3, torch.rand(39)),
+            }
+        ),
         "loss_curves": lambda: results.loss_curves(optimizers, 100),
         "drawn_waves": lambda: results.drawn_waves(runs, _waves(), PRIME, HORIZON),
         "drawn_waves, one diverged": lambda: results.drawn_waves(

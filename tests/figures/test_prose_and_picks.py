@@ -57,7 +57,12 @@ def test_failure_phrase_and_claim_phrases_cover_every_row():
     assert phrases["adagrad_lbfgs+wolfe"].startswith("Adagrad gave a lower free-running error than L-BFGS with a line")
     assert phrases["hard_hard"].startswith("5 of 20 plain runs failed")
     assert phrases["conclusion_easy"].startswith("these seeds cannot tell denoising from weighting")
-    assert phrases["tuning_easy"].endswith("the claim holds")
+    assert phrases["tuning_easy"] == (
+        "settings that beat plain: denoising 2/4, weighting 0/3; a larger share for denoising, so the claim holds"
+    )
+    tied = {**rows[-1], "result": "inconclusive", "verdict": "inconclusive",
+            "effect": "settings that beat plain: denoising 0/2, weighting 0/2"}  # fmt: skip
+    assert claim_phrases([tied])["tuning_easy"].endswith("the same share for both, so the claim is inconclusive")
 
 
 def _table(values):

@@ -94,9 +94,9 @@ def test_combine_and_interval_text():
 
 
 def test_same_function_and_compare_phrase():
-    assert verdicts.same_function(2.8e-16) == "holds"
-    assert verdicts.same_function(1e-3) == "does not hold"
-    assert verdicts.same_function(math.nan) == "does not hold"
+    assert verdicts.same_function(2.8e-16) == "confirmed"  # a rebuild check: its own words, not a claim's
+    assert verdicts.same_function(1e-3) == "not confirmed"
+    assert verdicts.same_function(math.nan) == "not confirmed"
     assert verdicts.compare_phrase(2.0, 1.0) == "larger than"
     assert verdicts.compare_phrase(1.02, 1.0) == "about the same as"
     assert verdicts.compare_phrase(0.5, 1.0) == "smaller than"
