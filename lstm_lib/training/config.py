@@ -83,8 +83,8 @@ class TrainConfig:
     sampling_start: float = 1.0
     sampling_end: float = 0.5
     sampling_k: float = 200.0
-    rollout_prefix: int = 40
-    rollout_steps: int = 20
+    rollout_prefix: int = 10
+    rollout_steps: int = 10
 
     def __post_init__(self) -> None:
         check_choice("method", self.method, METHODS)
