@@ -20,7 +20,15 @@ from typing import Any
 
 from lstm_lib.book import runner as book
 from lstm_lib.study.task import WaveTask
-from lstm_lib.training.config import BACKENDS, LINE_SEARCHES, METHODS, OPTIMIZERS, TrainConfig
+from lstm_lib.training.config import (
+    ARTICLE_METHODS,
+    BACKENDS,
+    LINE_SEARCHES,
+    METHODS,
+    OPTIMIZERS,
+    SCHEDULES,
+    TrainConfig,
+)
 from lstm_lib.validation import (
     DTYPES,
     MAX_MESSAGE,
@@ -42,7 +50,7 @@ CONFIG_HELP = {
     "iterations": f"optimiser steps (default: {TrainConfig.iterations})",
     "lr": f"learning rate, > 0 (default: {TrainConfig.lr})",
     "n_hidden": f"LSTM hidden units (default: {TrainConfig.n_hidden})",
-    "seed": f"seed of the initial weights and the input noise (default: {TrainConfig.seed})",
+    "seed": f"seed of the initial weights, the input noise and the sampling coins (default: {TrainConfig.seed})",
     "noise_std": f"standard deviation of the input noise of the denoising methods (default: {TrainConfig.noise_std})",
     "weight_rate": f"per-step loss decay rate of the weighted methods, in (0, 1] (default: {TrainConfig.weight_rate})",
     "clip": "cap on the gradient's L2 norm, > 0, or 'none' (default: none)",
@@ -51,6 +59,17 @@ CONFIG_HELP = {
     "backend": f"LSTM implementation, one of {', '.join(BACKENDS)} (default: {TrainConfig.backend})",
     "lbfgs_max_iter": f"loss evaluations per L-BFGS step (default: {TrainConfig.lbfgs_max_iter})",
     "line_search": "L-BFGS line search: strong_wolfe, or leave it out for a fixed step lr (the PyTorch example)",
+    "sampling_schedule": f"scheduled sampling's decay of the probability of a true input, one of {', '.join(SCHEDULES)}"
+    f" (default: {TrainConfig.sampling_schedule})",
+    "sampling_start": f"linear schedule: that probability at the first iteration, in [0, 1] (default:"
+    f" {TrainConfig.sampling_start})",
+    "sampling_end": f"linear schedule: that probability at the last iteration, in [0, sampling-start] (default:"
+    f" {TrainConfig.sampling_end})",
+    "sampling_k": f"inverse-sigmoid schedule: k of p = k / (k + exp(i / k)), >= 1 (default: {TrainConfig.sampling_k})",
+    "rollout_prefix": f"rollout: true values read before the model runs by itself, >= 1 (default:"
+    f" {TrainConfig.rollout_prefix})",
+    "rollout_steps": f"rollout: steps the model runs on its own outputs inside the loss, >= 0 (default:"
+    f" {TrainConfig.rollout_steps})",
 }
 CONFIG_CHOICES = {
     "method": METHODS,
@@ -58,6 +77,7 @@ CONFIG_CHOICES = {
     "dtype": tuple(DTYPES),
     "backend": BACKENDS,
     "line_search": LINE_SEARCHES,
+    "sampling_schedule": SCHEDULES,
 }
 
 
@@ -116,7 +136,7 @@ def _add_config_flags(parser: argparse.ArgumentParser, skip: tuple[str, ...] = (
             kwargs["choices"], kwargs["metavar"] = CONFIG_CHOICES[f.name], None
         elif f.name == "clip":
             kwargs["type"], kwargs["metavar"] = _optional_float, "NORM"
-        elif f.name in ("lr", "noise_std", "weight_rate"):
+        elif f.name in ("lr", "noise_std", "weight_rate", "sampling_start", "sampling_end", "sampling_k"):
             kwargs["type"] = float
         elif f.name == "device":
             kwargs["type"] = str
@@ -572,8 +592,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--methods",
         nargs="+",
         choices=METHODS,
-        default=list(METHODS),
-        help=f"methods to compare (default: all of {', '.join(METHODS)})",
+        default=list(ARTICLE_METHODS),
+        help=f"methods to compare, of {', '.join(METHODS)} (default: the article's {', '.join(ARTICLE_METHODS)})",
     )
     p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2], help="seeds per method (default: 0 1 2)")
     _add_config_flags(p, skip=("method", "seed"))

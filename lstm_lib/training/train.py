@@ -1,4 +1,4 @@
-"""Train the packed-``W`` LSTM on sequences: plain, weighted, denoising, or both."""
+"""Train the packed-``W`` LSTM on sequences: plain, weighted, denoising or both, or a remedy (:mod:`.remedies`)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from lstm_lib.model.params import init_params
 from lstm_lib.model.spec import Spec
 from lstm_lib.training.config import TrainConfig
 from lstm_lib.training.optimizers import SGD, Adagrad
+from lstm_lib.training.remedies import OBJECTIVES
 from lstm_lib.validation import check_sequences
 
 BLOWUP_FACTOR = 1e6
@@ -56,10 +57,13 @@ class TrainResult:
 
 
 def _objective(config: TrainConfig, spec: Spec, x: torch.Tensor, y: torch.Tensor):
+    """``(inputs, loss)``: ``inputs(i)`` draws iteration ``i``'s inputs, ``loss(W, inputs)`` is the objective."""
+    if config.method in OBJECTIVES:
+        return OBJECTIVES[config.method](config, spec, x, y)
     weights = decay_weights(x.shape[1], config.weight_rate, x.dtype).to(x.device) if config.weighted else None
     noise = torch.Generator().manual_seed(config.seed + 1)
 
-    def inputs() -> torch.Tensor:
+    def inputs(iteration: int) -> torch.Tensor:
         return add_noise(x, config.noise_std, noise) if config.denoising else x
 
     def loss(W: torch.Tensor, xin: torch.Tensor) -> torch.Tensor:
@@ -129,7 +133,7 @@ def train(
     bar = tqdm(range(config.iterations), disable=not progress, desc=config.label(), leave=False)
     start = time.perf_counter()
     for i in bar:
-        xin = inputs()
+        xin = inputs(i)
         if config.optimizer == "lbfgs":
             values: list[float] = []
 

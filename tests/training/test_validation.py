@@ -46,6 +46,17 @@ BAD_FIELDS = [
     ("seed", 0.5),
     ("lbfgs_max_iter", 0),
     ("line_search", "wolfe"),
+    ("sampling_schedule", "exponential"),
+    ("sampling_start", 1.5),
+    ("sampling_start", NAN),
+    ("sampling_end", -0.5),
+    ("sampling_end", 1.01),
+    ("sampling_k", 0.5),
+    ("sampling_k", INF),
+    ("rollout_prefix", 0),
+    ("rollout_prefix", 2.0),
+    ("rollout_steps", -1),
+    ("rollout_steps", True),
 ]
 
 
