@@ -104,6 +104,7 @@ def committed_runs(path: Path, configs: list, seeds: list[int], task) -> tuple[T
     eval_hash, evaluation = tensor_hash(task.test_data()), json.dumps(dataclasses.asdict(task.evaluation))
     task_json = json.dumps(dataclasses.asdict(task), sort_keys=True)
     by_config = {r.row["config"]: r for r in table.runs}
+    data_hash = {seed: tensor_hash(task.train_data(seed)) for seed in seeds}  # once per seed, not per config
     runs = []
     for config in configs:
         for seed in seeds:
@@ -112,7 +113,7 @@ def committed_runs(path: Path, configs: list, seeds: list[int], task) -> tuple[T
             if run is None:
                 return None, f"{path.name} has no row for {config.label()}, seed {seed}"
             checks = {
-                "training data": (run.row.get("data_hash"), tensor_hash(task.train_data(seed))),
+                "training data": (run.row.get("data_hash"), data_hash[seed]),
                 "held-out data": (run.row.get("eval_hash"), eval_hash),
                 "evaluation settings": (run.row.get("evaluation"), evaluation),
                 "task": (run.row.get("task"), task_json),
