@@ -10,29 +10,21 @@ from __future__ import annotations
 import argparse
 import contextlib
 import csv
-import dataclasses
 import os
-import re
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from lstm_lib.book import runner as book
+from lstm_lib.fields import Rule
 from lstm_lib.study.task import WaveTask
-from lstm_lib.training.config import (
-    ARTICLE_METHODS,
-    BACKENDS,
-    LINE_SEARCHES,
-    METHODS,
-    OPTIMIZERS,
-    SCHEDULES,
-    TrainConfig,
-)
+from lstm_lib.training.config import ARTICLE_METHODS, METHODS, TrainConfig
 from lstm_lib.validation import (
-    DTYPES,
     MAX_MESSAGE,
     Parser,
+    SettingError,
     check_input_file,
     check_output_file,
     check_seed,
@@ -43,42 +35,6 @@ from lstm_lib.validation import (
 
 PROG = "python -m lstm_lib"
 TASK = WaveTask()
-
-CONFIG_HELP = {
-    "method": f"training objective, one of {', '.join(METHODS)} (default: {TrainConfig.method})",
-    "optimizer": f"optimiser, one of {', '.join(OPTIMIZERS)} (default: {TrainConfig.optimizer})",
-    "iterations": f"optimiser steps (default: {TrainConfig.iterations})",
-    "lr": f"learning rate, > 0 (default: {TrainConfig.lr})",
-    "n_hidden": f"LSTM hidden units (default: {TrainConfig.n_hidden})",
-    "seed": f"seed of the initial weights, the input noise and the sampling coins (default: {TrainConfig.seed})",
-    "noise_std": f"standard deviation of the input noise of the denoising methods (default: {TrainConfig.noise_std})",
-    "weight_rate": f"per-step loss decay rate of the weighted methods, in (0, 1] (default: {TrainConfig.weight_rate})",
-    "clip": "cap on the gradient's L2 norm, > 0, or 'none' (default: none)",
-    "dtype": f"floating-point type, one of {', '.join(DTYPES)} (default: {TrainConfig.dtype})",
-    "device": f"torch device, cpu or cuda (default: {TrainConfig.device})",
-    "backend": f"LSTM implementation, one of {', '.join(BACKENDS)} (default: {TrainConfig.backend})",
-    "lbfgs_max_iter": f"loss evaluations per L-BFGS step (default: {TrainConfig.lbfgs_max_iter})",
-    "line_search": "L-BFGS line search: strong_wolfe, or leave it out for a fixed step lr (the PyTorch example)",
-    "sampling_schedule": f"scheduled sampling's decay of the probability of a true input, one of {', '.join(SCHEDULES)}"
-    f" (default: {TrainConfig.sampling_schedule})",
-    "sampling_start": f"linear schedule: that probability at the first iteration, in [0, 1] (default:"
-    f" {TrainConfig.sampling_start})",
-    "sampling_end": f"linear schedule: that probability at the last iteration, in [0, sampling-start] (default:"
-    f" {TrainConfig.sampling_end})",
-    "sampling_k": f"inverse-sigmoid schedule: k of p = k / (k + exp(i / k)), >= 1 (default: {TrainConfig.sampling_k})",
-    "rollout_prefix": f"rollout: true values read before the model runs by itself, >= 1 (default:"
-    f" {TrainConfig.rollout_prefix})",
-    "rollout_steps": f"rollout: steps the model runs on its own outputs inside the loss, >= 0 (default:"
-    f" {TrainConfig.rollout_steps})",
-}
-CONFIG_CHOICES = {
-    "method": METHODS,
-    "optimizer": OPTIMIZERS,
-    "dtype": tuple(DTYPES),
-    "backend": BACKENDS,
-    "line_search": LINE_SEARCHES,
-    "sampling_schedule": SCHEDULES,
-}
 
 
 class UsageError(Exception):
@@ -92,33 +48,62 @@ def _flag(name: str) -> str:
     return "--" + name.replace("_", "-")
 
 
-NO_CLIP = object()
-"""``--clip none``: no clipping, even if ``--config`` sets a clip (``None`` means the flag was not given)."""
+NONE = object()
+"""``--clip none``, ``--line-search none``: no value, even if ``--config`` sets one (``None`` means not given)."""
 
 
-def _optional_float(text: str) -> float | object:
-    if text.strip().lower() == "none":
-        return NO_CLIP
+def _optional(convert: Callable[[str], Any] | None) -> Callable[[str], Any]:
+    """A flag's converter that also takes ``none``."""
+
+    def parse(text: str) -> Any:
+        if text.strip().lower() == "none":
+            return NONE
+        try:
+            return convert(text) if convert else text
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number or 'none', got {excerpt(text)}") from None
+
+    return parse
+
+
+def _build(cls: type, values: dict[str, Any], source: dict[str, str] | None = None) -> Any:
+    """``cls.make(**values)``, turning its :class:`SettingError` into a :class:`UsageError` naming the flag
+    (or the ``--config`` line) that gave the value: the error carries the field's name."""
     try:
-        return float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number or 'none', got {excerpt(text)}") from None
-
-
-def _field_of(exc: Exception) -> str:
-    """The parameter a library ``ValueError`` names: its message starts with the name."""
-    match = re.match(r"[A-Za-z_][A-Za-z0-9_]*", str(exc))
-    return match.group(0) if match else ""
-
-
-def _build(cls: type, values: dict[str, Any], flags: dict[str, str], source: dict[str, str] | None = None) -> Any:
-    """``cls(**values)``, turning its ``ValueError`` into a :class:`UsageError` naming the flag."""
-    try:
-        return cls(**values)
-    except ValueError as exc:
-        name = _field_of(exc)
-        origin = (source or {}).get(name) or flags.get(name, "")
+        return cls.make(**values)
+    except SettingError as exc:
+        rules = cls.rules()
+        origin = (source or {}).get(exc.field) or (_flag(exc.field, rules[exc.field]) if exc.field in rules else "")
         raise UsageError(origin or "error", str(exc)) from None
+
+
+def _flag(name: str, rule: Rule) -> str:
+    return rule.flag or "--" + name.replace("_", "-")
+
+
+def _help(rule: Rule, default: object) -> str:
+    shown = "none" if default is None else " ".join(map(str, default)) if isinstance(default, tuple) else default
+    return f"{rule.help}: {rule.describe()} (default: {shown})"
+
+
+def _add_flags(
+    group: argparse._ArgumentGroup, cls: type, names: list[str], dest: str = "", defaults: bool = False
+) -> None:
+    """One flag per setting of ``cls`` in ``names``: help, type and choices come from the setting's rule."""
+    rules, example = cls.rules(), cls()
+    for name in names:
+        rule, default = rules[name], getattr(example, name)
+        kwargs: dict[str, Any] = {"default": default if defaults else None, "dest": dest + name}
+        kwargs["help"] = _help(rule, default)
+        if rule.kind == "choice":
+            kwargs["choices"] = rule.choices if not rule.optional else (*rule.choices, "none")
+        elif rule.optional:
+            kwargs["type"], kwargs["metavar"] = _optional(rule.argparse_type()), name.upper()
+        else:
+            kwargs["type"], kwargs["metavar"] = rule.argparse_type(), name.upper()
+        if rule.many:
+            kwargs["nargs"] = "+"
+        group.add_argument(_flag(name, rule), **kwargs)
 
 
 # ---------------------------------------------------------------- configs and data from flags
@@ -127,22 +112,7 @@ def _build(cls: type, values: dict[str, Any], flags: dict[str, str], source: dic
 def _add_config_flags(parser: argparse.ArgumentParser, skip: tuple[str, ...] = ()) -> None:
     group = parser.add_argument_group("training (one flag per TrainConfig field; flags override --config)")
     group.add_argument("--config", metavar="FILE.yaml", help="YAML mapping of TrainConfig fields; unknown keys fail")
-    for f in dataclasses.fields(TrainConfig):
-        if f.name in skip:
-            continue
-        kwargs: dict[str, Any] = {"default": None, "help": CONFIG_HELP[f.name], "dest": f"cfg_{f.name}"}
-        kwargs["metavar"] = f.name.upper()
-        if f.name in CONFIG_CHOICES:
-            kwargs["choices"], kwargs["metavar"] = CONFIG_CHOICES[f.name], None
-        elif f.name == "clip":
-            kwargs["type"], kwargs["metavar"] = _optional_float, "NORM"
-        elif f.name in ("lr", "noise_std", "weight_rate", "sampling_start", "sampling_end", "sampling_k"):
-            kwargs["type"] = float
-        elif f.name == "device":
-            kwargs["type"] = str
-        else:
-            kwargs["type"] = int
-        group.add_argument(_flag(f.name), **kwargs)
+    _add_flags(group, TrainConfig, [n for n in TrainConfig.names() if n not in skip], dest="cfg_")
 
 
 def config_from_args(args: argparse.Namespace, **fixed: Any) -> TrainConfig:
@@ -160,90 +130,38 @@ def config_from_args(args: argparse.Namespace, **fixed: Any) -> TrainConfig:
             raise UsageError(
                 "--config", f"{path} must hold a mapping of TrainConfig fields, got {type(loaded).__name__}"
             )
-        known = {f.name for f in dataclasses.fields(TrainConfig)}
-        unknown = sorted(set(map(str, loaded)) - known)
+        unknown = sorted(set(map(str, loaded)) - set(TrainConfig.names()))
         if unknown:
-            raise UsageError("--config", f"unknown TrainConfig field(s) {unknown} in {path}; allowed: {sorted(known)}")
+            raise UsageError(
+                "--config", f"unknown TrainConfig field(s) {unknown} in {path}; allowed: {TrainConfig.names()}"
+            )
         values.update(loaded)
         source.update({k: f"--config {path} ({k})" for k in loaded})
-    for f in dataclasses.fields(TrainConfig):
-        value = getattr(args, f"cfg_{f.name}", None)
+    for name, rule in TrainConfig.rules().items():
+        value = getattr(args, f"cfg_{name}", None)
         if value is not None:
-            values[f.name] = None if value is NO_CLIP else value
-            source[f.name] = _flag(f.name)
+            values[name] = None if value is NONE or (rule.optional and value == "none") else value
+            source[name] = _flag(name, rule)
     values.update(fixed)
-    if isinstance(values.get("lr"), int) and not isinstance(values.get("lr"), bool):
-        values["lr"] = float(values["lr"])
-    flags = {f.name: _flag(f.name) for f in dataclasses.fields(TrainConfig)}
-    return _build(TrainConfig, values, flags, source)
+    return _build(TrainConfig, values, source)
 
 
-def _add_period_flag(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
-    parser.add_argument(
-        "--period",
-        type=float,
-        default=TASK.period,
-        help=f"time scale T of sin(t / T), in time steps; one oscillation is 2*pi*T steps (default: {TASK.period})",
-    )
+TRAIN_DATA = ["n_train", "length", "period", "spread"]
+EVAL_DATA = ["n_test", "prime_lengths", "horizon", "threshold"]
 
 
 def _add_data_flags(parser: argparse.ArgumentParser, evaluation: bool = False) -> None:
     group = parser.add_argument_group("data (lstm_lib.study.task.WaveTask)")
-    group.add_argument("--n-train", type=int, default=TASK.n_train, help=f"training waves (default: {TASK.n_train})")
-    group.add_argument(
-        "--length", type=int, default=TASK.length, help=f"time steps per training wave (default: {TASK.length})"
-    )
-    _add_period_flag(group)
-    group.add_argument(
-        "--spread",
-        type=float,
-        default=TASK.spread,
-        help=f"relative half-width of the band of time scales, in [0, 1) (default: {TASK.spread})",
-    )
+    _add_flags(group, WaveTask, TRAIN_DATA + (EVAL_DATA if evaluation else []), defaults=True)
     if not evaluation:
         group.add_argument(
             "--data-seed", type=int, default=0, help="seed of the training waves (compare uses each run's seed)"
         )
-    if evaluation:
-        group.add_argument("--n-test", type=int, default=TASK.n_test, help=f"held-out waves (default: {TASK.n_test})")
-        group.add_argument(
-            "--prime-length",
-            type=int,
-            nargs="+",
-            default=list(TASK.prime_lengths),
-            help=f"steps of each held-out wave read before generating, one or more (default: {TASK.prime_lengths})",
-        )
-        group.add_argument(
-            "--horizon", type=int, default=TASK.horizon, help=f"free-running steps judged (default: {TASK.horizon})"
-        )
-        group.add_argument(
-            "--threshold",
-            type=float,
-            default=TASK.threshold,
-            help=f"absolute error that ends the prediction horizon (default: {TASK.threshold})",
-        )
-
-
-DATA_FLAGS = {
-    "n_train": "--n-train",
-    "n_test": "--n-test",
-    "length": "--length",
-    "period": "--period",
-    "spread": "--spread",
-    "prime_lengths": "--prime-length",
-    "horizon": "--horizon",
-    "threshold": "--threshold",
-}
 
 
 def task_from_args(args: argparse.Namespace) -> WaveTask:
-    values = {"n_train": args.n_train, "length": args.length, "period": args.period, "spread": args.spread}
-    for name in ("n_test", "horizon", "threshold"):
-        if hasattr(args, name):
-            values[name] = getattr(args, name)
-    if hasattr(args, "prime_length"):
-        values["prime_lengths"] = tuple(args.prime_length)
-    return _build(WaveTask, values, DATA_FLAGS)
+    names = [n for n in TRAIN_DATA + EVAL_DATA if hasattr(args, n)]
+    return _build(WaveTask, {n: getattr(args, n) for n in names})
 
 
 # ---------------------------------------------------------------- subcommands
@@ -332,11 +250,10 @@ def _generate(args: argparse.Namespace) -> int:
         raise UsageError(
             "--steps", f"n_waves * (prime_length + steps) must be at most {MAX_GENERATED}, got {args.steps} steps"
         )
-    flags = {"period": "--period", "seed": "--seed"}
     try:
         waves = wave_band(args.n_waves, args.prime_length + args.steps, args.period, TASK.spread, args.seed)
-    except ValueError as exc:
-        raise UsageError(flags.get(_field_of(exc), "--period"), str(exc)) from None
+    except SettingError as exc:
+        raise UsageError("--seed" if exc.field == "seed" else "--period", str(exc)) from None
     try:
         check_input_file("--checkpoint", args.checkpoint)
     except ValueError as exc:
@@ -575,7 +492,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=TASK.prime_lengths[-1],
         help=f"true steps read before generating (default: {TASK.prime_lengths[-1]})",
     )
-    _add_period_flag(p)
+    _add_flags(p.add_argument_group("waves"), WaveTask, ["period"], defaults=True)
     p.add_argument(
         "--seed",
         type=int,

@@ -115,6 +115,15 @@ def load_yaml(path: str | Path, name: str, max_bytes: int = MAX_YAML_BYTES) -> o
         raise ValueError(f"{name}: {excerpt(str(path))} is not valid YAML: {message[:200]}") from None
 
 
+class SettingError(ValueError):
+    """A bad value of a named setting. ``field`` is the name (without an index such as ``[3]``), so a
+    caller that must point at a flag or a file line reads the attribute, never the message."""
+
+    def __init__(self, name: str, message: str) -> None:
+        super().__init__(message)
+        self.field = name.split("[", 1)[0]
+
+
 def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
@@ -122,14 +131,14 @@ def _is_int(value: object) -> bool:
 def check_int(name: str, value: object, minimum: int) -> int:
     """``value`` must be an int >= ``minimum``."""
     if not _is_int(value) or value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {excerpt(value)}")
+        raise SettingError(name, f"{name} must be an int >= {minimum}, got {excerpt(value)}")
     return value
 
 
 def check_seed(name: str, value: object) -> int:
     """A seed is an int in [0, 2**63)."""
     if not _is_int(value) or not 0 <= value < 2**63:
-        raise ValueError(f"{name} must be an int in [0, 2**63), got {excerpt(value)}")
+        raise SettingError(name, f"{name} must be an int in [0, 2**63), got {excerpt(value)}")
     return value
 
 
@@ -143,7 +152,7 @@ def check_float(
     if not ok:
         lo = "(" if low_open else "["
         hi = ")" if high_open or high == math.inf else "]"
-        raise ValueError(f"{name} must be a finite number in {lo}{low}, {high}{hi}, got {excerpt(value)}")
+        raise SettingError(name, f"{name} must be a finite number in {lo}{low}, {high}{hi}, got {excerpt(value)}")
     return float(value)
 
 
@@ -151,7 +160,7 @@ def check_choice(name: str, value: object, allowed: Iterable[str]) -> str:
     """``value`` must be one of ``allowed``."""
     allowed = tuple(allowed)
     if value not in allowed:
-        raise ValueError(f"{name} must be one of {allowed}, got {excerpt(value)}")
+        raise SettingError(name, f"{name} must be one of {allowed}, got {excerpt(value)}")
     return value  # type: ignore[return-value]
 
 
@@ -161,21 +170,23 @@ def check_dtype(name: str, value: object) -> torch.dtype:
         return value
     if isinstance(value, str) and value in DTYPES:
         return DTYPES[value]
-    raise ValueError(f"{name} must be one of {tuple(DTYPES)}, got {excerpt(value)}")
+    raise SettingError(name, f"{name} must be one of {tuple(DTYPES)}, got {excerpt(value)}")
 
 
 def check_sequences(name: str, data: object, n_in: int | None = None, min_length: int = 2) -> torch.Tensor:
     """A finite float tensor of shape (n, length, n_in) with length >= ``min_length``."""
     if not isinstance(data, torch.Tensor) or data.dim() != 3 or not data.is_floating_point():
         shape = tuple(data.shape) if isinstance(data, torch.Tensor) else type(data).__name__
-        raise ValueError(f"{name} must be a float tensor of shape (n, length, n_in), got {shape}")
+        raise SettingError(name, f"{name} must be a float tensor of shape (n, length, n_in), got {shape}")
     n, length, features = data.shape
     if n < 1 or length < min_length or features < 1:
-        raise ValueError(f"{name} must have n >= 1, length >= {min_length}, n_in >= 1, got shape {tuple(data.shape)}")
+        raise SettingError(
+            name, f"{name} must have n >= 1, length >= {min_length}, n_in >= 1, got shape {tuple(data.shape)}"
+        )
     if n_in is not None and features != n_in:
-        raise ValueError(f"{name} must have n_in={n_in} features in its last dimension, got {features}")
+        raise SettingError(name, f"{name} must have n_in={n_in} features in its last dimension, got {features}")
     if not torch.isfinite(data).all():
-        raise ValueError(f"{name} must be finite, got NaN or inf values")
+        raise SettingError(name, f"{name} must be finite, got NaN or inf values")
     return data
 
 
@@ -228,7 +239,7 @@ def check_output_file(name: str, value: object) -> Path:
     """A path a file can be written to, checked before any work: not empty, not a folder, names the file
     system takes, under a folder where a file can be created."""
     if not isinstance(value, (str, Path)) or str(value) in ("", ".") or "\0" in str(value):
-        raise ValueError(f"{name} must be a file path, got {excerpt(value)}")
+        raise SettingError(name, f"{name} must be a file path, got {excerpt(value)}")
     path = Path(value)
     folder = _existing_folder(path)
     _check_lengths(name, path, folder)

@@ -1,100 +1,48 @@
-"""What every chapter does first: check its ``parameters`` cell, so a bad value fails at once.
+"""What every chapter does first (:func:`chapter_setup`) and the glue its pages read.
 
-Papermill injects parameters by name; a typo or an out-of-range value must stop the chapter
-before any training, with the parameter's name and the allowed range in the message.
+Every chapter's ``parameters`` cell holds ``profile`` and ``overrides`` only. Papermill injects
+parameters by name and accepts any name, so a typo must stop the chapter before any training,
+and so must an out-of-range value: both are refused here, naming the parameter and what is allowed.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable
+from typing import Any
 
-from lstm_lib.training.config import METHODS, OPTIMIZERS
-from lstm_lib.validation import check_choice, check_float, check_int, check_seed, excerpt
+from lstm_lib.fields import Settings
 
 
-def _positive_int(name: str, value: object) -> None:
-    check_int(name, value, 1)
+def chapter_setup(chapter: str, profile: str, overrides: dict[str, Any] | None = None) -> Any:
+    """What every chapter does first, in one call: refuse a parameter papermill injected that the chapter
+    does not declare, build the chapter's settings for ``profile`` with ``overrides`` (the one validation,
+    :func:`lstm_lib.study.settings.settings_for`), style the figures, run torch on one thread (steady
+    timings on a shared machine; results do not depend on it), and glue ``profile_name`` and
+    ``environment`` for the page's provenance line. Returns the settings."""
+    import torch
+
+    from lstm_lib.figures.style import use_style
+    from lstm_lib.study.records import environment
+    from lstm_lib.study.settings import settings_for
+
+    reject_unknown_parameters()
+    settings: Settings = settings_for(chapter, profile, overrides)
+    use_style()
+    torch.set_num_threads(1)
+    glue_plain("profile_name", profile)
+    glue_plain("environment", environment(profile))
+    return settings
 
 
-def _positive_float(name: str, value: object) -> None:
-    check_float(name, value, low=0, low_open=True)
+def glue_figure(key: str, fig: Any, name: str) -> None:
+    """Save ``fig`` as ``figures/<name>.png``, glue it as ``key`` for a ``{glue:figure}`` and close it."""
+    import matplotlib.pyplot as plt
+    from myst_nb import glue
 
+    from lstm_lib.figures.style import save
 
-def _nonnegative_float(name: str, value: object) -> None:
-    check_float(name, value, low=0)
-
-
-def _rate(name: str, value: object) -> None:
-    check_float(name, value, low=0, high=1, low_open=True)
-
-
-def _list_of(check: Callable[[str, object], None], minimum: int = 1) -> Callable[[str, object], None]:
-    def checker(name: str, value: object) -> None:
-        if not isinstance(value, (list, tuple)) or len(value) < minimum:
-            raise ValueError(f"{name} must be a list of at least {minimum} value(s), got {value!r}")
-        for k, item in enumerate(value):
-            check(f"{name}[{k}]", item)
-
-    return checker
-
-
-RULES: dict[str, Callable[[str, object], None]] = {
-    "profile": lambda n, v: check_choice(n, v, ("quick", "full", "study")),
-    "seed": check_seed,
-    "seeds": _list_of(check_seed),
-    "data_seed": check_seed,
-    "iterations": _positive_int,
-    "lbfgs_iterations": _positive_int,
-    "lr": _positive_float,
-    "sgd_lr": _positive_float,
-    "lbfgs_lr": _positive_float,
-    "n_hidden": _positive_int,
-    "n_train": _positive_int,
-    "n_test": _positive_int,
-    "length": lambda n, v: check_int(n, v, 2),
-    "period": _positive_float,
-    "prime_length": lambda n, v: check_int(n, v, 2),
-    "horizon": _positive_int,
-    "threshold": _positive_float,
-    "noise_std": _nonnegative_float,
-    "noise_stds": _list_of(_nonnegative_float),
-    "weight_rate": _rate,
-    "weight_rates": _list_of(_rate),
-    "methods": _list_of(lambda n, v: check_choice(n, v, METHODS)),
-    "optimizers": _list_of(lambda n, v: check_choice(n, v, OPTIMIZERS)),
-    "workers": _positive_int,
-    "repeats": _positive_int,
-    "bench_waves": _positive_int,
-    "bench_length": _positive_int,
-    "steps": _positive_int,
-    "future": _positive_int,
-    "n_waves": _positive_int,
-    "clip": lambda n, v: None if v is None else _positive_float(n, v),
-    "sweep_seeds": _list_of(check_seed),
-    "port_seeds": _list_of(check_seed),
-    "port_lr": _positive_float,
-    "lib_iterations": _positive_int,
-    "lib_lr": _positive_float,
-    "lib_seeds": _list_of(check_seed),
-    "check_steps": _positive_int,
-    "optimizer_seeds": _list_of(check_seed),
-    "replay_steps": _positive_int,
-    "replay_length": lambda n, v: check_int(n, v, 3),
-    "replay_future": _positive_int,
-}
-
-
-def check_parameters(**values: object) -> dict[str, object]:
-    """Validate a chapter's parameters by name (see :data:`RULES`); unknown names are an error."""
-    unknown = sorted(set(values) - set(RULES))
-    if unknown:
-        raise ValueError(f"unknown chapter parameter(s) {unknown}; known: {sorted(RULES)}")
-    for name, value in values.items():
-        if isinstance(value, float) and not math.isfinite(value):
-            raise ValueError(f"{name} must be finite, got {value!r}")
-        RULES[name](name, value)
-    return values
+    save(fig, name)
+    glue(key, fig, display=False)
+    plt.close(fig)
 
 
 def glue_text(key: str, value: object) -> None:
@@ -111,22 +59,6 @@ def glue_values(**values: object) -> None:
 
     for key, value in values.items():
         glue(key, value, display=False)
-
-
-def check_profile_values(values: dict[str, object]) -> None:
-    """Check a profile's values for one chapter before any chapter runs (the runner's up-front check).
-
-    Names the chapters do not share (see :data:`RULES`) are left to the chapter's own check;
-    a study chapter's ``overrides`` are checked by building its settings.
-    """
-    check_parameters(**{name: value for name, value in values.items() if name in RULES})
-    if "overrides" in values:
-        from lstm_lib.study.settings import study_for
-
-        overrides = values["overrides"]
-        if not isinstance(overrides, dict) or not all(isinstance(k, str) for k in overrides):
-            raise ValueError(f"overrides must be a mapping of study settings by name, got {excerpt(overrides)}")
-        study_for(str(values.get("profile", "full")), **overrides)
 
 
 def _assigned_names(source: str) -> list[str]:

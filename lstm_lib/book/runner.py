@@ -16,11 +16,12 @@ import yaml
 from lstm_lib import sources
 from lstm_lib.book import nbclean
 from lstm_lib.files import atomic_write_text
-from lstm_lib.validation import excerpt, load_yaml, shorten
+from lstm_lib.study.settings import PROFILE_NAMES
+from lstm_lib.validation import excerpt, shorten
 
 ROOT = Path(__file__).resolve().parents[2]
-PROFILES = ("quick", "full", "study")
-"""``study``: chapters 4-7 at the seed counts of the power analysis (``lstm_lib.study.settings.PROFILES``)."""
+PROFILES = PROFILE_NAMES
+"""The profiles, defined once in :data:`lstm_lib.study.settings.PROFILES`."""
 
 
 class BookError(RuntimeError):
@@ -61,22 +62,6 @@ def chapters(root: Path = ROOT) -> list[Path]:
 
     walk(toc)
     return found
-
-
-def profile_parameters(profile: str, root: Path = ROOT) -> dict[str, dict]:
-    """``chapter stem -> parameters`` for a profile; ``full`` is the notebooks' own defaults."""
-    if profile not in PROFILES:
-        raise ValueError(f"profile must be one of {PROFILES}, got {excerpt(profile)}")
-    path = root / "chapters" / "params" / f"{profile}.yaml"
-    if not path.exists():
-        return {}
-    try:
-        values = load_yaml(path, f"profile {profile}") or {}
-    except ValueError as exc:
-        raise BookInputError(str(exc)) from None
-    if not isinstance(values, dict) or not all(isinstance(v, dict) for v in values.values()):
-        raise BookInputError(f"{path} must map chapter names to parameter mappings")
-    return values
 
 
 KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=ERROR"]
@@ -187,34 +172,29 @@ def _ensure_clean_filter(root: Path) -> None:
 
 
 def _plan(profile: str, root: Path, only: list[str] | None) -> list[tuple[Path, dict]]:
-    """Each selected chapter with its parameters, all checked before anything runs: names against the
-    chapter's ``parameters`` cell, values against :func:`lstm_lib.book.chapter.check_profile_values`."""
+    """Each selected chapter with its parameters (the profile alone), all checked before anything runs:
+    the chapter's ``parameters`` cell must declare ``profile``, and its settings are built for the profile
+    by :func:`lstm_lib.study.settings.settings_for`, the call the chapter itself makes first."""
     import papermill
 
-    from lstm_lib.book.chapter import check_profile_values
+    from lstm_lib.study.settings import settings_for
 
-    params = profile_parameters(profile, root)
+    if profile not in PROFILES:
+        raise BookInputError(f"profile must be one of {PROFILES}, got {excerpt(profile)}")
     selected = chapters(root)
     stems = [p.stem for p in selected]
-    unknown = sorted(map(str, set(params) - set(stems)))
-    if unknown:
-        raise BookInputError(f"profile {profile}: {excerpt(unknown)} not in _toc.yml; chapters: {stems}")
     if only:
         unknown = sorted(set(only) - set(stems))
         if unknown:
             raise BookInputError(f"--chapter {excerpt(unknown)} not in _toc.yml; chapters: {stems}")
         selected = [p for p in selected if p.stem in only]
-    plan = [(path, {"profile": profile, **params.get(path.stem, {})}) for path in selected]
-    for path, chapter_params in plan:
+    plan = [(path, {"profile": profile}) for path in selected]
+    for path, _ in plan:
         _read(path)
-        known = set(papermill.inspect_notebook(str(path)))
-        unknown = sorted(set(chapter_params) - known)
-        if unknown:
-            raise BookInputError(
-                f"chapter {path.stem}: unknown parameter(s) {excerpt(unknown)}; its parameters: {sorted(known)}"
-            )
+        if "profile" not in papermill.inspect_notebook(str(path)):
+            raise BookInputError(f"chapter {path.stem}: its parameters cell must declare profile")
         try:
-            check_profile_values(chapter_params)
+            settings_for(path.stem, profile)
         except ValueError as exc:
             raise BookInputError(f"chapter {path.stem}, profile {profile}: {shorten(str(exc), MAX_ERROR)}") from None
     return plan

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
 import matplotlib.pyplot as plt
@@ -9,6 +10,9 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
 from lstm_lib.figures.style import COLORS, PAGE_WIDTH
+from lstm_lib.study import port
+from lstm_lib.study.experiments import Table
+from lstm_lib.study.verdicts import interval_text
 
 
 def plot_port_run(ax: plt.Axes, run) -> None:
@@ -73,3 +77,54 @@ def upstream_plot(run, title: str = "") -> plt.Figure:
     ax.set(xlabel="time step", ylabel="model output (dimensionless)", title=title)
     fig.legend(handles=handles, loc="outside lower center", ncol=5, fontsize=8)
     return fig
+
+
+def stability_rows(runs: dict[int, port.PortRun]) -> list[dict]:
+    """Per seed of the port: steps run, whether and where it exploded, and its last and best errors."""
+    return [
+        {
+            "seed": seed,
+            "steps run": len(r.test_loss),
+            "exploded": f"yes, at step {r.exploded_at + 1}" if r.exploded else "no",
+            "test loss": r.test_loss[-1],
+            "free-running MSE": r.free_mse[-1],
+            "best free-running MSE": min(r.free_mse),
+        }
+        for seed, r in runs.items()
+    ]
+
+
+def trends_text(runs: dict[int, port.PortRun]) -> str:
+    """One clause per seed: how its teacher-forced test loss and its free-running MSE moved over the steps."""
+    return "; ".join(
+        f"seed {seed}, test loss {r.test_loss[0]:.2g} to {r.test_loss[-1]:.2g} and free-running MSE "
+        f"{r.free_mse[0]:.2g} to {r.free_mse[-1]:.2g}"
+        for seed, r in runs.items()
+    )
+
+
+def against_library_rows(runs: dict[int, port.PortRun], library: Table) -> list[dict]:
+    """The port and each of the library's methods on the same waves: seeds, failures, free-running MSE
+    (geometric mean, an exploded port run counted as a failure) and seconds per run, with intervals."""
+    rows = [
+        {
+            "method": "port: 2 x LSTMCell, L-BFGS",
+            "seeds": len(runs),
+            "exploded or diverged": sum(r.exploded for r in runs.values()),
+            "free-running MSE": interval_text(
+                [math.nan if r.exploded else r.free_mse[-1] for r in runs.values()], geometric=True
+            ),
+            "seconds per run": interval_text([r.seconds[-1] for r in runs.values()]),
+        }
+    ]
+    for label, group in library.groups("label").items():
+        rows.append(
+            {
+                "method": f"lstm_lib: {label}",
+                "seeds": len(group.rows),
+                "exploded or diverged": sum(group.column("diverged")),
+                "free-running MSE": interval_text(group.column("free_mse"), geometric=True),
+                "seconds per run": interval_text(group.column("train_seconds")),
+            }
+        )
+    return rows

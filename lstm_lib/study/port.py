@@ -24,16 +24,16 @@ import numpy as np
 import torch
 from torch import nn
 
+from lstm_lib.fields import Settings, setting
 from lstm_lib.files import atomic_write
 from lstm_lib.model.data import MAX_VALUES
 from lstm_lib.model.exact import correctly_rounded_sin
-from lstm_lib.validation import check_choice, check_float, check_int, check_seed
+from lstm_lib.training.config import LINE_SEARCHES
+from lstm_lib.validation import check_int, check_seed
 
 HIDDEN = 51
 EXPLODE_AT = 1e3
 """A loss above this (or a non-finite one) marks the run as exploded; the sine waves' MSE starts near 0.5."""
-LINE_SEARCHES = (None, "strong_wolfe")
-"""``line_search_fn`` values :class:`torch.optim.LBFGS` accepts; upstream uses ``None`` (no line search)."""
 
 
 class Sequence(nn.Module):
@@ -144,7 +144,7 @@ def example_data(n_waves: int = 100, length: int = 1000, future: int = 1000) -> 
 
 
 @dataclass(frozen=True)
-class PortSettings:
+class PortSettings(Settings):
     """One port run: ``steps`` L-BFGS steps (each up to 20 loss evaluations) at ``lr``.
 
     ``line_search`` is passed to :class:`torch.optim.LBFGS` as ``line_search_fn``: ``None``
@@ -153,22 +153,15 @@ class PortSettings:
     The defaults are upstream's full example.
     """
 
-    seed: int = 0
-    n_waves: int = 100
-    length: int = 1000
-    steps: int = 15
-    future: int = 1000
-    lr: float = 0.8
-    line_search: str | None = None
-
-    def __post_init__(self) -> None:
-        check_seed("seed", self.seed)
-        check_int("n_waves", self.n_waves, 4)
-        check_int("length", self.length, 3)
-        check_int("steps", self.steps, 1)
-        check_int("future", self.future, 1)
-        check_float("lr", self.lr, low=0, low_open=True)
-        check_choice("line_search", self.line_search, LINE_SEARCHES)
+    seed: int = setting(0, "seed of the initial weights (upstream: 0)", "seed")
+    n_waves: int = setting(100, "waves made by upstream's recipe: 3 test waves, the rest for training", "int", low=4)
+    length: int = setting(1000, "steps per wave", "int", low=3)
+    steps: int = setting(15, "L-BFGS steps", "int", low=1)
+    future: int = setting(1000, "free-running steps drawn after each step", "int", low=1)
+    lr: float = setting(0.8, "L-BFGS step size", "float", low=0, low_open=True)
+    line_search: str | None = setting(
+        None, "L-BFGS line search; none is upstream's fixed step", "choice", choices=LINE_SEARCHES, optional=True
+    )
 
 
 UPSTREAM = PortSettings()

@@ -58,7 +58,7 @@ def provenance(table: Table, task, regime: str) -> list[dict]:
                 "data_hash": tensor_hash(task.train_data(row["seed"])),
                 "eval_hash": eval_hash,
                 "evaluation": json.dumps(dataclasses.asdict(task.evaluation)),
-                "task": json.dumps(dataclasses.asdict(task), sort_keys=True),
+                "task": json.dumps(task.flat(), sort_keys=True),
                 "lstm_lib": version,
                 "torch": torch.__version__,
                 "machine": machine(),
@@ -102,7 +102,7 @@ def committed_runs(path: Path, configs: list, seeds: list[int], task) -> tuple[T
         return None, f"no committed rows at {path}"
     table = read_rows(path)
     eval_hash, evaluation = tensor_hash(task.test_data()), json.dumps(dataclasses.asdict(task.evaluation))
-    task_json = json.dumps(dataclasses.asdict(task), sort_keys=True)
+    task_json = json.dumps(task.flat(), sort_keys=True)
     by_config = {r.row["config"]: r for r in table.runs}
     data_hash = {seed: tensor_hash(task.train_data(seed)) for seed in seeds}  # once per seed, not per config
     runs = []

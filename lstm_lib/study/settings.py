@@ -9,106 +9,60 @@ configs, so a run trained for one chapter is read from the cache by the next.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from lstm_lib.study.task import ARTICLE_ITERATIONS, WaveTask
+from lstm_lib.fields import Settings, section, setting
+from lstm_lib.study.port import PortSettings
+from lstm_lib.study.task import WaveTask
 from lstm_lib.training.config import TrainConfig
-from lstm_lib.validation import check_choice, check_float, check_int, check_seed, excerpt
+from lstm_lib.validation import SettingError, check_choice, excerpt
 
+PROFILE_NAMES = ("full", "quick", "study")
 REGIMES = ("easy", "hard")
 """``easy``: the book's fast waves (T = 6, 38 steps per oscillation), where plain training already
 free-runs well; ``hard``: the PyTorch example's slow waves (T = 20, 126 steps per oscillation),
 where a training sequence holds little more than one oscillation and plain training free-runs badly."""
 
 
-def _seeds(name: str, value: object, minimum: int = 1) -> tuple[int, ...]:
-    if not isinstance(value, (list, tuple)) or len(value) < minimum:
-        raise ValueError(f"{name} must be a list of at least {minimum} distinct seeds, got {str(value)[:80]}")
-    if len(set(value)) != len(value):
-        raise ValueError(f"{name} must not repeat a seed, got {str(value)[:80]}")
-    return tuple(check_seed(f"{name}[{k}]", s) for k, s in enumerate(value))
+def seed_list(default: tuple[int, ...], help: str, minimum: int = 2) -> tuple[int, ...]:  # noqa: A002
+    """A list of distinct seeds (pairs are formed on shared seeds, so a repeat would count a seed twice)."""
+    return setting(default, help, "seed", many=True, min_items=minimum, distinct=True)
 
 
 @dataclass(frozen=True)
-class Study:
+class Study(Settings):
     """Everything the multi-seed chapters share. See :data:`PROFILES` for the values per profile.
 
-    Task: ``n_train`` training waves of ``length`` steps, time scales ``period`` (easy regime)
-    or ``hard_period`` (hard regime) ± ``spread``; ``n_test`` held-out waves primed on each of
-    ``prime_lengths`` and run for ``horizon`` steps. Training: ``iterations`` Adagrad steps at
-    ``lr`` in ``dtype``, ``n_hidden`` units. Seeds: ``seeds`` (easy), ``hard_seeds``,
-    ``optimizer_seeds``, ``sweep_seeds`` (each a prefix-compatible list: pairs are formed on
-    shared seeds). Tricks: ``weight_rate``, ``noise_std`` and the sweeps ``weight_rates``,
-    ``noise_stds``. Baselines: ``sgd_lr``, ``lbfgs_lr``.
+    ``waves``: the task (training waves, held-out waves and how they are judged) of the easy regime;
+    the hard regime differs by its time scale ``hard_period``. ``training``: plain Adagrad training,
+    the article's set-up, with the tricks' main settings. Seeds per comparison, the sweeps of the
+    tricks' settings and the baselines' learning rates complete it. Flat names reach into the
+    sections: ``study.iterations`` is ``study.training.iterations``.
     """
 
-    profile: str = "full"
-    n_train: int = 16
-    length: int = 160
-    period: float = 6.0
-    hard_period: float = 20.0
-    spread: float = 0.01
-    n_test: int = 32
-    prime_lengths: tuple[int, ...] = (60, 100)
-    horizon: int = 300
-    iterations: int = ARTICLE_ITERATIONS
-    lr: float = 0.05
-    n_hidden: int = 51
-    dtype: str = "float32"
-    seeds: tuple[int, ...] = tuple(range(24))
-    hard_seeds: tuple[int, ...] = tuple(range(20))
-    optimizer_seeds: tuple[int, ...] = tuple(range(8))
-    sweep_seeds: tuple[int, ...] = tuple(range(6))
-    weight_rate: float = 0.99
-    noise_std: float = 0.05
-    weight_rates: tuple[float, ...] = (0.95, 0.99, 0.999)
-    noise_stds: tuple[float, ...] = (0.02, 0.05, 0.1, 0.2)
-    sgd_lr: float = 1e-4
-    lbfgs_lr: float = 0.8
-    workers: int = 2
-
-    def __post_init__(self) -> None:
-        check_choice("profile", self.profile, tuple(PROFILE_NAMES))
-        for name in ("seeds", "hard_seeds", "optimizer_seeds", "sweep_seeds"):
-            object.__setattr__(self, name, _seeds(name, getattr(self, name), minimum=2))
-        for name in ("prime_lengths", "weight_rates", "noise_stds"):
-            value = getattr(self, name)
-            if not isinstance(value, (list, tuple)) or not value:
-                raise ValueError(f"{name} must be a non-empty list, got {str(value)[:80]}")
-            object.__setattr__(self, name, tuple(value))
-        for r in self.weight_rates + (self.weight_rate,):
-            check_float("weight_rates[]", r, low=0, high=1, low_open=True)
-        for s in self.noise_stds + (self.noise_std,):
-            check_float("noise_stds[]", s, low=0, low_open=True, high=10)
-        check_float("hard_period", self.hard_period, low=0, low_open=True, high=1e6)
-        check_float("sgd_lr", self.sgd_lr, low=0, low_open=True)
-        check_float("lbfgs_lr", self.lbfgs_lr, low=0, low_open=True)
-        check_int("workers", self.workers, 1)
-        self.task("easy")  # validates the task's fields
-        self.base()  # validates the training fields
-
-    def replace(self, **changes: Any) -> Study:
-        """A copy with ``changes``; an unknown name is refused, naming the allowed ones."""
-        known = {f.name for f in dataclasses.fields(self)}
-        unknown = sorted(set(changes) - known)
-        if unknown:
-            raise ValueError(f"unknown study setting(s) {unknown}; allowed: {sorted(known)}")
-        return dataclasses.replace(self, **changes)
+    profile: str = setting("full", "the book's profile", "choice", choices=PROFILE_NAMES)
+    waves: WaveTask = section(WaveTask, "the easy regime's waves and their evaluation")
+    training: TrainConfig = section(lambda: TrainConfig(dtype="float32"), "plain Adagrad training, the article's")
+    hard_period: float = setting(20.0, "the hard regime's time scale T", "float", low=0, low_open=True, high=1e6)
+    seeds: tuple[int, ...] = seed_list(tuple(range(24)), "seeds of the easy regime's comparisons")
+    hard_seeds: tuple[int, ...] = seed_list(tuple(range(20)), "seeds of the hard regime's comparisons")
+    optimizer_seeds: tuple[int, ...] = seed_list(tuple(range(8)), "seeds of the optimiser comparison")
+    sweep_seeds: tuple[int, ...] = seed_list(tuple(range(6)), "seeds of the sweeps of the tricks' settings")
+    weight_rates: tuple[float, ...] = setting(
+        (0.95, 0.99, 0.999), "weighting rates tried", "float", low=0, high=1, low_open=True, many=True
+    )
+    noise_stds: tuple[float, ...] = setting(
+        (0.02, 0.05, 0.1, 0.2), "noise levels tried", "float", low=0, low_open=True, high=10, many=True
+    )
+    sgd_lr: float = setting(1e-4, "SGD's learning rate", "float", low=0, low_open=True)
+    lbfgs_lr: float = setting(0.8, "L-BFGS's fixed step", "float", low=0, low_open=True)
+    workers: int = setting(2, "worker processes", "int", low=1)
 
     def task(self, regime: str = "easy") -> WaveTask:
         """The wave task of ``regime`` (``easy`` or ``hard``)."""
         check_choice("regime", regime, REGIMES)
-        return WaveTask(
-            n_train=self.n_train,
-            length=self.length,
-            period=self.period if regime == "easy" else self.hard_period,
-            spread=self.spread,
-            n_test=self.n_test,
-            prime_lengths=self.prime_lengths,
-            horizon=self.horizon,
-        )
+        return self.waves if regime == "easy" else self.waves.replace(period=self.hard_period)
 
     def regime_seeds(self, regime: str = "easy") -> list[int]:
         check_choice("regime", regime, REGIMES)
@@ -116,10 +70,7 @@ class Study:
 
     def base(self) -> TrainConfig:
         """Plain training with Adagrad: the article's set-up."""
-        return TrainConfig(
-            method="plain", optimizer="adagrad", iterations=self.iterations, lr=self.lr,
-            n_hidden=self.n_hidden, dtype=self.dtype, weight_rate=self.weight_rate, noise_std=self.noise_std,
-        )  # fmt: skip
+        return self.training.replace(method="plain", optimizer="adagrad")
 
     def methods(self) -> dict[str, TrainConfig]:
         """Plain, weighted, denoising and both tricks, at the main settings."""
@@ -152,52 +103,127 @@ class Study:
         return {s: base.replace(noise_std=s) for s in self.noise_stds}
 
 
-PROFILES: dict[str, dict[str, Any]] = {
+@dataclass(frozen=True)
+class ArticleRun(Settings):
+    """Chapters 1-3 and the timing appendix: the article's network trained once, on one seed."""
+
+    profile: str = setting("full", "the book's profile", "choice", choices=PROFILE_NAMES)
+    training: TrainConfig = section(TrainConfig, "the article's training")
+
+
+@dataclass(frozen=True)
+class Timing(Settings):
+    """The timing appendix: the article's network timed on ``bench_waves`` waves of ``bench_length`` steps."""
+
+    profile: str = setting("full", "the book's profile", "choice", choices=PROFILE_NAMES)
+    training: TrainConfig = section(TrainConfig, "the network timed (its size and seed)")
+    bench_waves: int = setting(16, "waves per timed batch", "int", low=1)
+    bench_length: int = setting(160, "steps per timed wave", "int", low=2)
+    repeats: int = setting(3, "timings per measurement (the fastest is kept)", "int", low=1)
+
+
+@dataclass(frozen=True)
+class PortChapter(Settings):
+    """Chapter 8: the PyTorch example's port (``port``) on ``port_seeds``, the library trained on the port's
+    data (``library``) on ``lib_seeds``, and upstream's own run replayed for ``replay_steps`` L-BFGS steps."""
+
+    profile: str = setting("full", "the book's profile", "choice", choices=PROFILE_NAMES)
+    port: PortSettings = section(lambda: PortSettings(length=200, steps=6, future=500), "the port's runs")
+    port_seeds: tuple[int, ...] = seed_list((0, 1, 2), "seeds of the port's runs", minimum=1)
+    library: TrainConfig = section(
+        lambda: TrainConfig(iterations=300, dtype="float32"), "the library's training on the port's waves"
+    )
+    lib_seeds: tuple[int, ...] = seed_list((0, 1, 2), "seeds of the library's runs", minimum=1)
+    workers: int = setting(2, "worker processes", "int", low=1)
+    replay_steps: int = setting(6, "L-BFGS steps of the replayed upstream run", "int", low=1)
+    replay_length: int = setting(1000, "steps per wave of the replayed run", "int", low=3)
+    replay_future: int = setting(1000, "free-running steps drawn by the replayed run", "int", low=1)
+
+
+STUDY_QUICK: dict[str, Any] = {
+    "n_train": 4,
+    "length": 40,
+    "n_test": 4,
+    "prime_lengths": (20,),
+    "horizon": 60,
+    "iterations": 40,
+    "seeds": (0, 1, 2),
+    "hard_seeds": (0, 1, 2),
+    "optimizer_seeds": (0, 1, 2),
+    "sweep_seeds": (0, 1, 2),
+    "weight_rates": (0.95, 0.99),
+    "noise_stds": (0.05, 0.1),
+    "sgd_lr": 0.001,
+    "workers": 1,
+}
+STUDY_POWERED: dict[str, Any] = {
+    "seeds": tuple(range(200)),
+    "hard_seeds": tuple(range(200)),
+    "optimizer_seeds": tuple(range(120)),
+    "sweep_seeds": tuple(range(50)),
+}
+"""The seed counts that the power analysis of chapter 7 asks for: with the spread the full profile
+measured, detecting a ×1.5 effect with 80% power needs up to about 200 paired seeds for the tricks
+and 120 for the optimisers (chapter 7's power column gives each comparison's count)."""
+STUDY_CHAPTERS = ("04_adagrad", "05_weighted_training", "06_denoising", "07_conclusion")
+
+CHAPTERS: dict[str, Settings] = {
+    "01_lstm_cell": ArticleRun().replace(iterations=300),
+    "02_scan_loop": ArticleRun(),
+    "03_loss": ArticleRun().replace(iterations=100),
+    **dict.fromkeys(STUDY_CHAPTERS, Study()),
+    "08_pytorch_port": PortChapter(),
+    "09_timing": Timing(),
+}
+"""Each chapter's settings in the ``full`` profile: the book as published."""
+
+PROFILES: dict[str, dict[str, dict[str, Any]]] = {
     "full": {},
     "quick": {
-        "n_train": 4,
-        "length": 40,
-        "n_test": 4,
-        "prime_lengths": (20,),
-        "horizon": 60,
-        "iterations": 40,
-        "seeds": (0, 1, 2),
-        "hard_seeds": (0, 1, 2),
-        "optimizer_seeds": (0, 1, 2),
-        "sweep_seeds": (0, 1, 2),
-        "weight_rates": (0.95, 0.99),
-        "noise_stds": (0.05, 0.1),
-        "sgd_lr": 0.001,
-        "workers": 1,
+        "01_lstm_cell": {"iterations": 30},
+        "03_loss": {"iterations": 30},
+        **dict.fromkeys(STUDY_CHAPTERS, STUDY_QUICK),
+        "08_pytorch_port": {
+            "port_seeds": (0, 1),
+            "n_waves": 8,
+            "length": 30,
+            "steps": 2,
+            "future": 40,
+            "iterations": 20,
+            "lib_seeds": (0, 1),
+            "workers": 1,
+            "replay_steps": 2,
+            "replay_length": 30,
+            "replay_future": 20,
+        },  # fmt: skip
+        "09_timing": {"bench_waves": 4, "bench_length": 50, "repeats": 1},
     },
-    "study": {
-        "seeds": tuple(range(200)),
-        "hard_seeds": tuple(range(200)),
-        "optimizer_seeds": tuple(range(120)),
-        "sweep_seeds": tuple(range(50)),
-    },
+    "study": dict.fromkeys(STUDY_CHAPTERS, STUDY_POWERED),
 }
-"""Each profile's changes to :class:`Study`'s defaults (``full``). ``quick`` is tiny, for CI.
-``study`` has the seed counts that the power analysis of chapter 7 asks for: with the spread the
-full profile measured, detecting a ×1.5 effect with 80% power needs up to about 200 paired seeds
-for the tricks and 120 for the optimisers (chapter 7's power column gives each comparison's count)."""
-PROFILE_NAMES = tuple(PROFILES)
+"""Each profile's changes to :data:`CHAPTERS`, per chapter: ``quick`` is tiny, for CI; ``study`` has the
+power analysis's seed counts. The one place where profiles are defined."""
+
+
+def settings_for(chapter: str, profile: str, overrides: dict[str, Any] | None = None) -> Settings:
+    """The settings of ``chapter`` in ``profile``, with the chapter's ``overrides`` on top, each validated once.
+
+    The book runner and the chapter itself both call this, so what the runner checks is what the kernel runs.
+    """
+    check_choice("chapter", chapter, tuple(CHAPTERS))
+    check_choice("profile", profile, PROFILE_NAMES)
+    overrides = {} if overrides is None else overrides
+    if not isinstance(overrides, dict) or not all(isinstance(k, str) for k in overrides):
+        raise SettingError("overrides", f"overrides must be a mapping of settings by name, got {excerpt(overrides)}")
+    if "profile" in overrides:
+        raise SettingError(
+            "overrides",
+            f"overrides cannot set profile (got {excerpt(overrides['profile'])}): the profile is chosen by the "
+            "chapter's profile parameter (book --profile); overrides change the other settings",
+        )
+    base = CHAPTERS[chapter].replace(profile=profile, **PROFILES[profile].get(chapter, {}))
+    return base.replace(**overrides)
 
 
 def study_for(profile: str, /, **overrides: Any) -> Study:
-    """The settings of ``profile``, with a chapter's ``overrides`` on top (both validated).
-
-    ``profile`` is positional-only so that ``overrides`` holding a ``profile`` key is refused by name,
-    not by Python's "multiple values for argument" ``TypeError``.
-    """
-    check_choice("profile", profile, PROFILE_NAMES)
-    if "profile" in overrides:
-        raise ValueError(
-            f"overrides cannot set profile (got {excerpt(overrides['profile'])}): the profile is chosen by the "
-            "chapter's profile parameter (book --profile); overrides change the other study settings"
-        )
-    allowed = sorted(f.name for f in dataclasses.fields(Study) if f.name != "profile")
-    unknown = sorted(set(overrides) - set(allowed))
-    if unknown:
-        raise ValueError(f"unknown study setting(s) {excerpt(unknown)}; allowed: {allowed}")
-    return Study(profile=profile).replace(**PROFILES[profile]).replace(**overrides)
+    """The study settings (chapters 4-7) of ``profile`` with ``overrides`` on top."""
+    return settings_for(STUDY_CHAPTERS[0], profile, overrides)  # type: ignore[return-value]

@@ -14,16 +14,17 @@ from dataclasses import dataclass
 
 import torch
 
-from lstm_lib.model.data import MAX_VALUES, band_parameters, check_period, wave_band
+from lstm_lib.fields import Settings, section, setting
+from lstm_lib.model.data import MAX_VALUES, PERIOD_RANGE, band_parameters, wave_band
 from lstm_lib.training.trial import EvalSettings
-from lstm_lib.validation import check_float, check_int, check_seed
+from lstm_lib.validation import SettingError
 
 ARTICLE_ITERATIONS = 1000
 """The article's Adagrad loop runs ``for i in xrange(1000)``."""
 
 
 @dataclass(frozen=True)
-class WaveTask:
+class WaveTask(Settings):
     """Train on ``n_train`` waves of ``length`` steps; judge on ``n_test`` held-out waves.
 
     ``period`` is the time scale ``T`` of ``sin(t / T + phase)``: one oscillation takes ``2*pi*T``
@@ -32,34 +33,26 @@ class WaveTask:
     ``horizon`` steps by itself, compared with the true continuation.
     """
 
-    n_train: int = 16
-    length: int = 160
-    period: float = 6.0
-    spread: float = 0.01
-    n_test: int = 32
-    prime_lengths: tuple[int, ...] = (60, 100)
-    horizon: int = 300
-    threshold: float = 0.1
-    test_seed: int = 10_000
+    n_train: int = setting(16, "training waves", "int", low=1)
+    length: int = setting(160, "time steps per training wave", "int", low=2)
+    period: float = setting(
+        6.0, "time scale T of sin(t / T), in time steps; one oscillation is 2*pi*T steps", "float",
+        low=PERIOD_RANGE[0], high=PERIOD_RANGE[1],
+    )  # fmt: skip
+    spread: float = setting(
+        0.01, "relative half-width of the band of time scales", "float", low=0, high=1, high_open=True
+    )
+    n_test: int = setting(32, "held-out waves", "int", low=1)
+    test_seed: int = setting(10_000, "seed of the held-out waves", "seed")
+    evaluation: EvalSettings = section(EvalSettings, "how the held-out waves are judged")
 
-    def __post_init__(self) -> None:
-        check_int("n_train", self.n_train, 1)
-        check_int("length", self.length, 2)
-        check_period(self.period)
-        check_float("spread", self.spread, low=0, high=1, high_open=True)
-        check_int("n_test", self.n_test, 1)
-        if not isinstance(self.prime_lengths, tuple) or not self.prime_lengths:
-            got = str(self.prime_lengths)[:80]
-            raise ValueError(f"prime_lengths must be a non-empty tuple of ints >= 2, got {got}")
-        for p in self.prime_lengths:
-            check_int("prime_lengths[]", p, 2)
-        check_int("horizon", self.horizon, 1)
-        check_float("threshold", self.threshold, low=0, low_open=True)
-        check_seed("test_seed", self.test_seed)
+    def validate(self) -> None:
         if self.n_train * self.length > MAX_VALUES:
-            raise ValueError(f"n_train * length must be at most {MAX_VALUES} values, got {self.n_train * self.length}")
+            raise SettingError(
+                "n_train", f"n_train * length must be at most {MAX_VALUES} values, got {self.n_train * self.length}"
+            )
         if self.n_test * (max(self.prime_lengths) + self.horizon) > MAX_VALUES:
-            raise ValueError(f"n_test * (longest prime + horizon) must be at most {MAX_VALUES} values")
+            raise SettingError("n_test", f"n_test * (longest prime + horizon) must be at most {MAX_VALUES} values")
 
     def train_data(self, seed: int) -> torch.Tensor:
         """The ``n_train`` training waves of seed ``seed``, (n_train, length, 1) float64."""
@@ -78,11 +71,6 @@ class WaveTask:
             periods, phases = band_parameters(self.n_train, self.period, self.spread, seed)
             if torch.isin(test_periods, periods).any() or torch.isin(test_phases, phases).any():
                 raise ValueError(f"a held-out wave repeats a training wave of seed {seed}")
-
-    @property
-    def evaluation(self) -> EvalSettings:
-        """The free-running evaluation settings (prime lengths, horizon, threshold)."""
-        return EvalSettings(self.prime_lengths, self.horizon, self.threshold)
 
     @property
     def oscillation_steps(self) -> float:

@@ -175,7 +175,7 @@ def retrain(
 def task_of(task_json: str) -> WaveTask:
     """The task a row records (JSON of a :class:`~lstm_lib.study.task.WaveTask`)."""
     values = json.loads(task_json)
-    return WaveTask(**{**values, "prime_lengths": tuple(values["prime_lengths"])})
+    return WaveTask.make(**{**values, "prime_lengths": tuple(values["prime_lengths"])})
 
 
 def verify_rows(

@@ -8,16 +8,9 @@ from typing import Any
 
 import torch
 
+from lstm_lib.fields import Settings, setting
 from lstm_lib.model.network import BACKENDS
-from lstm_lib.validation import (
-    check_choice,
-    check_dtype,
-    check_float,
-    check_int,
-    check_memory,
-    check_seed,
-    excerpt,
-)
+from lstm_lib.validation import DTYPES, SettingError, check_dtype, check_memory
 
 ARTICLE_METHODS = ("plain", "weighted", "denoising", "weighted+denoising")
 """The article's training and its two tricks."""
@@ -40,8 +33,8 @@ LINE_SEARCHES = ("strong_wolfe",)
 
 
 @dataclass(frozen=True)
-class TrainConfig:
-    """One training run. Every field is validated on construction (``ValueError`` naming the field).
+class TrainConfig(Settings):
+    """One training run. Every field is validated on construction (:class:`SettingError` naming the field).
 
     ``iterations`` counts optimiser steps; an L-BFGS step evaluates the loss and gradient up to
     ``lbfgs_max_iter`` times, so compare optimisers by ``evaluations`` or wall seconds too.
@@ -65,64 +58,53 @@ class TrainConfig:
     the data's length.
     """
 
-    method: str = "plain"
-    optimizer: str = "adagrad"
-    iterations: int = 1000
-    lr: float = 0.05
-    n_hidden: int = 51
-    seed: int = 0
-    noise_std: float = 0.05
-    weight_rate: float = 0.99
-    clip: float | None = None
-    dtype: str = "float64"
-    device: str = "cpu"
-    backend: str = "fused"
-    lbfgs_max_iter: int = 20
-    line_search: str | None = None
-    sampling_schedule: str = "linear"
-    sampling_start: float = 1.0
-    sampling_end: float = 0.5
-    sampling_k: float = 200.0
-    rollout_prefix: int = 10
-    rollout_steps: int = 10
+    method: str = setting("plain", "training objective", "choice", choices=METHODS)
+    optimizer: str = setting("adagrad", "optimiser", "choice", choices=OPTIMIZERS)
+    iterations: int = setting(1000, "optimiser steps", "int", low=1)
+    lr: float = setting(0.05, "learning rate", "float", low=0, low_open=True)
+    n_hidden: int = setting(51, "LSTM hidden units", "int", low=1)
+    seed: int = setting(0, "seed of the initial weights, the input noise and the sampling coins", "seed")
+    noise_std: float = setting(0.05, "standard deviation of the input noise of the denoising methods", "float", low=0)
+    weight_rate: float = setting(
+        0.99, "per-step loss decay rate of the weighted methods", "float", low=0, high=1, low_open=True
+    )
+    clip: float | None = setting(None, "cap on the gradient's L2 norm", "float", low=0, low_open=True, optional=True)
+    dtype: str = setting("float64", "floating-point type", "choice", choices=tuple(DTYPES))
+    device: str = setting("cpu", "torch device", "choice", choices=("cpu", "cuda"))
+    backend: str = setting("fused", "LSTM implementation", "choice", choices=BACKENDS)
+    lbfgs_max_iter: int = setting(20, "loss evaluations per L-BFGS step", "int", low=1)
+    line_search: str | None = setting(
+        None, "L-BFGS line search; none is the PyTorch example's fixed step lr", "choice", choices=LINE_SEARCHES,
+        optional=True,
+    )  # fmt: skip
+    sampling_schedule: str = setting(
+        "linear", "scheduled sampling's decay of the probability of a true input", "choice", choices=SCHEDULES
+    )
+    sampling_start: float = setting(
+        1.0, "linear schedule: that probability at the first iteration", "float", low=0, high=1
+    )
+    sampling_end: float = setting(
+        0.5, "linear schedule: that probability at the last iteration (<= sampling_start)", "float", low=0, high=1
+    )
+    sampling_k: float = setting(200.0, "inverse-sigmoid schedule: k of p = k / (k + exp(i / k))", "float", low=1)
+    rollout_prefix: int = setting(10, "rollout: true values read before the model runs by itself", "int", low=1)
+    rollout_steps: int = setting(10, "rollout: steps the model runs on its own outputs inside the loss", "int", low=0)
 
-    def __post_init__(self) -> None:
-        check_choice("method", self.method, METHODS)
-        check_choice("optimizer", self.optimizer, OPTIMIZERS)
-        check_int("iterations", self.iterations, 1)
-        check_float("lr", self.lr, low=0, low_open=True)
-        check_int("n_hidden", self.n_hidden, 1)
-        check_seed("seed", self.seed)
-        check_float("noise_std", self.noise_std, low=0)
-        check_float("weight_rate", self.weight_rate, low=0, high=1, low_open=True)
-        if self.clip is not None:
-            check_float("clip", self.clip, low=0, low_open=True)
-        if not isinstance(self.dtype, str):
-            raise ValueError(f"dtype must be one of ('float64', 'float32') as a string, got {excerpt(self.dtype)}")
-        check_dtype("dtype", self.dtype)
-        check_choice("device", self.device, ("cpu", "cuda"))
+    def validate(self) -> None:
         if self.device == "cuda" and not torch.cuda.is_available():
-            raise ValueError("device must be 'cpu' on this machine: 'cuda' was given but no GPU is available")
-        check_choice("backend", self.backend, BACKENDS)
-        check_int("lbfgs_max_iter", self.lbfgs_max_iter, 1)
-        if self.line_search is not None:
-            check_choice("line_search", self.line_search, LINE_SEARCHES)
-            if self.optimizer != "lbfgs":
-                raise ValueError(f"line_search applies to optimizer 'lbfgs' only, got optimizer {self.optimizer!r}")
-        self._check_remedies()
-
-    def _check_remedies(self) -> None:
-        check_choice("sampling_schedule", self.sampling_schedule, SCHEDULES)
-        check_float("sampling_start", self.sampling_start, low=0, high=1)
-        check_float("sampling_end", self.sampling_end, low=0, high=1)
-        if self.sampling_end > self.sampling_start:
-            raise ValueError(
-                f"sampling_end must be <= sampling_start={self.sampling_start} (the probability of the "
-                f"true input decays), got {self.sampling_end}"
+            raise SettingError(
+                "device", "device must be 'cpu' on this machine: 'cuda' was given but no GPU is available"
             )
-        check_float("sampling_k", self.sampling_k, low=1)
-        check_int("rollout_prefix", self.rollout_prefix, 1)
-        check_int("rollout_steps", self.rollout_steps, 0)
+        if self.line_search is not None and self.optimizer != "lbfgs":
+            raise SettingError(
+                "line_search", f"line_search applies to optimizer 'lbfgs' only, got optimizer {self.optimizer!r}"
+            )
+        if self.sampling_end > self.sampling_start:
+            raise SettingError(
+                "sampling_end",
+                f"sampling_end must be <= sampling_start={self.sampling_start} (the probability of the "
+                f"true input decays), got {self.sampling_end}",
+            )
 
     @property
     def denoising(self) -> bool:
@@ -164,18 +146,7 @@ class TrainConfig:
     def from_dict(cls, values: dict[str, Any]) -> TrainConfig:
         """Build from a mapping (a YAML or JSON file); unknown keys are an error, not ignored, and missing
         ones take their defaults (so a config written before the remedies existed still reads)."""
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(values) - known)
-        if unknown:
-            raise ValueError(f"unknown TrainConfig field(s) {unknown}; allowed: {sorted(known)}")
-        values = dict(values)
-        for name in ("lr", "sampling_start", "sampling_end", "sampling_k"):  # YAML's "lr: 1" is an int
-            if isinstance(values.get(name), int) and not isinstance(values.get(name), bool):
-                values[name] = float(values[name])
-        return cls(**values)
-
-    def replace(self, **changes: Any) -> TrainConfig:
-        return dataclasses.replace(self, **changes)
+        return cls().replace(**values)
 
     def label(self) -> str:
         """A short human-readable name, e.g. ``denoising (std 0.05)``."""

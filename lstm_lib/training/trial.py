@@ -7,12 +7,12 @@ from dataclasses import dataclass
 
 import torch
 
+from lstm_lib.fields import Settings, setting
 from lstm_lib.model.network import predict
 from lstm_lib.model.spec import Spec
 from lstm_lib.training.config import TrainConfig
 from lstm_lib.training.evaluate import evaluate
 from lstm_lib.training.train import TrainingDiverged, train
-from lstm_lib.validation import check_float, check_int
 
 FLOPS_PER_WEIGHT = 6
 """Arithmetic per weight, per sequence step, per loss-and-gradient evaluation: a multiply and an add
@@ -21,22 +21,15 @@ wall time varies with the machine's load."""
 
 
 @dataclass(frozen=True)
-class EvalSettings:
+class EvalSettings(Settings):
     """Free-running evaluation: prime on each of ``prime_lengths`` steps, then generate ``horizon``."""
 
-    prime_lengths: tuple[int, ...]
-    horizon: int
-    threshold: float = 0.1
-
-    def __post_init__(self) -> None:
-        if isinstance(self.prime_lengths, int):
-            object.__setattr__(self, "prime_lengths", (self.prime_lengths,))
-        if not isinstance(self.prime_lengths, tuple) or not self.prime_lengths:
-            raise ValueError(f"prime_lengths must be a non-empty tuple of ints >= 2, got {self.prime_lengths!r}")
-        for p in self.prime_lengths:
-            check_int("prime_lengths[]", p, 2)
-        check_int("horizon", self.horizon, 1)
-        check_float("threshold", self.threshold, low=0, low_open=True)
+    prime_lengths: tuple[int, ...] = setting(
+        (60, 100), "steps of each held-out wave read before generating", "int", low=2, many=True,
+        flag="--prime-length",
+    )  # fmt: skip
+    horizon: int = setting(300, "free-running steps judged", "int", low=1)
+    threshold: float = setting(0.1, "absolute error that ends the prediction horizon", "float", low=0, low_open=True)
 
 
 @dataclass

@@ -1,7 +1,8 @@
-"""Every chapter's parameters: tagged, hidden, known to the validator, valid in both profiles.
+"""Every chapter's parameters: tagged and hidden, the same two in every chapter (``profile`` and
+``overrides``), and checked by executing the chapter, not by reading its source.
 
-CI executes only the quick profile, so a typo in a full-profile default would surface only in a
-full build; these checks catch it without training anything.
+CI executes only the quick profile, so a bad full-profile setting would surface only in a full
+build; building every chapter's settings in every profile catches it without training anything.
 """
 
 from __future__ import annotations
@@ -9,11 +10,13 @@ from __future__ import annotations
 import ast
 import json
 
+import nbformat
+import papermill
 import pytest
-import yaml
 
 from lstm_lib.book import runner as book
-from lstm_lib.book.chapter import RULES, check_parameters, check_profile_values
+from lstm_lib.study.settings import CHAPTERS as SETTINGS
+from lstm_lib.study.settings import PROFILES, settings_for
 
 CHAPTERS = book.chapters()
 
@@ -36,52 +39,67 @@ def _defaults(path) -> dict:
     return values
 
 
-def test_the_toc_lists_all_nine_chapters():
-    assert [p.stem for p in CHAPTERS] == [
-        "01_lstm_cell", "02_scan_loop", "03_loss", "04_adagrad",
-        "05_weighted_training", "06_denoising", "07_conclusion", "08_pytorch_port", "09_timing",
-    ]  # fmt: skip
+def test_every_chapter_in_the_toc_has_settings_and_every_settings_entry_a_chapter():
+    assert [p.stem for p in CHAPTERS] == list(SETTINGS)
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
-def test_first_code_cell_is_a_hidden_parameters_cell(path):
+def test_first_code_cell_is_a_hidden_parameters_cell_of_profile_and_overrides(path):
     tags = _code_cells(path)[0]["metadata"].get("tags", [])
     assert "parameters" in tags and "remove-cell" in tags
-    assert _defaults(path)["profile"] == "full"
+    assert _defaults(path) == {"profile": "full", "overrides": {}}
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_every_chapter_builds_its_settings_in_every_profile(path, profile):
+    assert settings_for(path.stem, profile, _defaults(path)["overrides"]).profile == profile
+
+
+def _execute(path, tmp_path, parameters):
+    out = tmp_path / f"{path.stem}.ipynb"
+    try:
+        papermill.execute_notebook(
+            str(path), str(out), parameters=parameters, kernel_name="python3", cwd=str(tmp_path), progress_bar=False
+        )
+    except papermill.PapermillExecutionError as exc:
+        return exc, nbformat.read(out, as_version=4)
+    return None, nbformat.read(out, as_version=4)
+
+
+def _failed_right_after_the_parameters(nb, error) -> bool:
+    """Whether the cell that failed is the first code cell after papermill's injected parameters: no work ran."""
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    failed = next(k for k, c in enumerate(code) if c.get("execution_count") == error.exec_count)
+    return failed >= 1 and "injected-parameters" in code[failed - 1].metadata.get("tags", [])
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
-def test_full_profile_defaults_are_valid(path):
-    defaults = _defaults(path)
-    if "overrides" in defaults:  # a study chapter: its settings object validates itself
-        assert set(defaults) == {"profile", "overrides"}
-        check_profile_values(defaults)
-        return
-    assert set(defaults) <= set(RULES), f"{path.stem}: parameters without a validation rule"
-    check_parameters(**defaults)
+def test_a_misspelled_parameter_stops_the_chapter_in_its_first_cell(path, tmp_path):
+    error, nb = _execute(path, tmp_path, {"profile": "quick", "overides": {"iterations": 2}})
+    assert error is not None, f"{path.stem} ran with a misspelled parameter"
+    assert error.ename == "ValueError" and "overides" in error.evalue and "overrides" in error.evalue
+    assert _failed_right_after_the_parameters(nb, error), "the check must come before any work"
 
 
-@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
-def test_chapter_validates_every_parameter_before_work(path):
-    second = "".join(_code_cells(path)[1]["source"])
-    if "overrides" in _defaults(path):  # the study chapters build their settings first, from both parameters
-        assert "reject_unknown_parameters()" in second and "study_for(profile, **overrides)" in second
-        with pytest.raises(ValueError, match="unknown study setting"):
-            check_profile_values({"profile": "full", "overrides": {"n_hiden": 4}})
-        return
-    call = next(
-        node
-        for node in ast.walk(ast.parse(second))
-        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "check_parameters"
-    )
-    assert {kw.arg for kw in call.keywords} == set(_defaults(path)), f"{path.stem}: validate all parameters"
+@pytest.mark.parametrize("path", [CHAPTERS[0]], ids=lambda p: p.stem)
+def test_a_bad_override_stops_the_chapter_in_its_first_cell_naming_the_setting(path, tmp_path):
+    error, nb = _execute(path, tmp_path, {"profile": "quick", "overrides": {"iterations": 0}})
+    assert error is not None and "iterations must be an int >= 1" in error.evalue
+    assert _failed_right_after_the_parameters(nb, error)
 
 
-def test_quick_profile_names_only_known_parameters_with_valid_values():
-    quick = yaml.safe_load((book.ROOT / "chapters" / "params" / "quick.yaml").read_text())
-    stems = {p.stem: p for p in CHAPTERS}
-    assert set(quick) <= set(stems)
-    for stem, values in quick.items():
-        defaults = _defaults(stems[stem])
-        assert set(values) <= set(defaults), f"{stem}: quick.yaml names unknown parameters"
-        check_parameters(**{**defaults, **values})
+def test_papermill_profile_quick_runs_the_quick_sizes(tmp_path):
+    """``papermill -p profile quick`` alone (no runner) changes what chapter 1 trains, not only its label."""
+    path = next(p for p in CHAPTERS if p.stem == "01_lstm_cell")
+    error, nb = _execute(path, tmp_path, {"profile": "quick"})
+    assert error is None
+    glued = {
+        out["metadata"]["scrapbook"]["name"]: out["data"].get("application/papermill.record/text/plain")
+        for cell in nb.cells
+        for out in cell.get("outputs", [])
+        if "scrapbook" in out.get("metadata", {})
+    }
+    quick = settings_for("01_lstm_cell", "quick").iterations
+    assert quick < settings_for("01_lstm_cell", "full").iterations
+    assert glued["iterations"] == str(quick) and glued["profile_name"] == "quick"

@@ -8,7 +8,8 @@ import pytest
 import torch
 
 from lstm_lib.model.data import band_parameters
-from lstm_lib.study.settings import PROFILES, Study, study_for
+from lstm_lib.study.settings import CHAPTERS, PROFILES, settings_for, study_for
+from lstm_lib.validation import SettingError
 from lstm_lib.study.task import WaveTask
 
 
@@ -36,28 +37,50 @@ def test_methods_and_sweeps_share_the_main_settings():
     assert study.sweep("denoising")[study.noise_std] == methods["denoising"]
 
 
-def test_every_profile_builds_and_full_trains_the_article_count():
-    for name in PROFILES:
-        assert study_for(name).profile == name
-    full = study_for("full")
-    assert full.iterations == 1000 and len(full.seeds) >= 20
+@pytest.mark.parametrize("chapter", list(CHAPTERS))
+def test_every_chapter_builds_in_every_profile_and_quick_does_less_work(chapter):
+    built = {name: settings_for(chapter, name) for name in PROFILES}
+    assert all(s.profile == name for name, s in built.items())
+    full, quick = built["full"].flat(), built["quick"].flat()
+    changed = {k for k in full if full[k] != quick[k] and k != "profile"}
+    assert changed == set(PROFILES["quick"].get(chapter, {}))  # the profile's changes, no more
+    for name in changed:  # every size quick changes is smaller (a list: shorter)
+        small, big = quick[name], full[name]
+        assert (len(small) < len(big)) if isinstance(big, tuple) else (small <= big or name == "sgd_lr"), name
+
+
+def test_flat_names_reach_into_sections_and_clashing_names_need_their_path():
+    study = study_for("quick", iterations=7, horizon=11)
+    assert (study.training.iterations, study.iterations, study.waves.evaluation.horizon) == (7, 7, 11)
+    assert study.task("hard").horizon == 11 and study.task("hard").period == study.hard_period
+    port = settings_for("08_pytorch_port", "full", {"port.lr": 0.5, "library.lr": 0.01})
+    assert (port.port.lr, port.library.lr) == (0.5, 0.01)
+    with pytest.raises(SettingError, match="port.lr") as info:
+        settings_for("08_pytorch_port", "full", {"lr": 0.5})
+    assert info.value.field == "lr"
 
 
 def test_bad_settings_are_refused_naming_the_setting():
-    with pytest.raises(ValueError, match=r"unknown study setting\(s\) \['iteration'\].*allowed"):
-        study_for("full", iteration=10)
-    with pytest.raises(ValueError, match="seeds must not repeat"):
-        study_for("full", seeds=[1, 1])
-    with pytest.raises(ValueError, match="profile"):
+    cases = [
+        (dict(iteration=10), "iteration", r"unknown setting 'iteration'.*allowed.*'iterations'"),
+        (dict(seeds=[1, 1]), "seeds", "seeds must not repeat"),
+        (dict(lr=-1.0), "lr", r"lr must be a finite number in \(0, inf\)"),
+        (dict(spread=1.5), "spread", "spread"),
+        (dict(noise_stds=[0.1, 0]), "noise_stds", r"noise_stds\[1\]"),
+        (dict(profile="quick"), "overrides", "cannot set profile"),
+    ]
+    for overrides, field, message in cases:
+        with pytest.raises(SettingError, match=message) as info:
+            study_for("full", **overrides)
+        assert info.value.field == field
+    with pytest.raises(SettingError, match="profile"):
         study_for("fast")
-    with pytest.raises(ValueError, match="lr"):
-        Study(lr=-1.0)
-    with pytest.raises(ValueError, match="spread"):
-        study_for("full", spread=1.5)
+    with pytest.raises(SettingError, match="chapter"):
+        settings_for("10_missing", "full")
 
 
 def test_each_seed_draws_its_own_training_waves_and_the_held_out_waves_are_others():
-    task = WaveTask(n_train=4, length=50, n_test=6, prime_lengths=(10, 20), horizon=30)
+    task = WaveTask.make(n_train=4, length=50, n_test=6, prime_lengths=(10, 20), horizon=30)
     a, b = task.train_data(0), task.train_data(1)
     assert a.shape == (4, 50, 1) and not torch.equal(a, b)
     assert torch.equal(a, task.train_data(0))  # deterministic
@@ -76,7 +99,7 @@ def test_each_seed_draws_its_own_training_waves_and_the_held_out_waves_are_other
 
 
 def test_band_waves_are_the_formula():
-    task = WaveTask(n_train=3, length=20)
+    task = WaveTask.make(n_train=3, length=20)
     periods, phases = band_parameters(3, task.period, task.spread, 7)
     t = torch.arange(20, dtype=torch.float64)
     expected = torch.sin(t[None] / periods[:, None] + phases[:, None])

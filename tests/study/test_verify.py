@@ -33,7 +33,7 @@ def known_tolerances(monkeypatch):
     monkeypatch.setattr(verify, "tolerances", lambda path=None: fixed)
 
 
-TASK = WaveTask(n_train=2, length=24, n_test=2, prime_lengths=(6,), horizon=12)
+TASK = WaveTask.make(n_train=2, length=24, n_test=2, prime_lengths=(6,), horizon=12)
 CONFIGS = [TrainConfig(iterations=8, n_hidden=6), TrainConfig(method="denoising", iterations=8, n_hidden=6)]
 SEEDS = [1, 2]
 
@@ -113,7 +113,7 @@ def test_duplicated_row_is_refused(committed, tmp_path):
 def test_committed_runs_are_used_only_for_exactly_the_same_runs(committed, tmp_path):
     table, reason = committed_runs(committed, CONFIGS, SEEDS, TASK)
     assert table is not None and len(table.rows) == 4 and "used 4 committed rows" in reason
-    other_horizon = WaveTask(**{**TASK.__dict__, "horizon": 11})
+    other_horizon = TASK.replace(horizon=11)
     table, reason = committed_runs(committed, CONFIGS, SEEDS, other_horizon)
     assert table is None and "other held-out data" in reason
     table, reason = committed_runs(committed, CONFIGS, [1, 2, 3], TASK)
