@@ -376,7 +376,7 @@ def _notebook(path: Path, parameters: str, body: str) -> None:
 @pytest.fixture
 def site(tmp_path: Path) -> Path:
     """A one-chapter book whose chapter takes the study chapters' parameters."""
-    (tmp_path / "chapters" / "params").mkdir(parents=True)
+    (tmp_path / "chapters").mkdir(parents=True)
     (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: intro\nchapters:\n  - file: chapters/a\n")
     _notebook(tmp_path / "chapters" / "a.ipynb", 'profile = "full"\noverrides = {}', "open('ran.txt', 'w')")
     return tmp_path
@@ -420,18 +420,18 @@ def test_outputs_under_proc_are_refused(model, capsys, no_training):
 @pytest.mark.parametrize(
     ("overrides", "says"),
     [
-        ("{profile: full}", "overrides cannot set profile"),
-        ("[1, 2]", "overrides must be a mapping"),
-        ("{1: 2}", "overrides must be a mapping"),
+        ({"profile": "full"}, "overrides cannot set profile"),
+        ([1, 2], "overrides must be a mapping"),
+        ({1: 2}, "overrides must be a mapping"),
+        ({"n_hiden": 4}, "unknown setting 'n_hiden'"),
     ],
 )
-def test_bad_overrides_are_refused_before_any_chapter_runs(overrides, says, site):
-    from lstm_lib.book import runner
+def test_bad_overrides_are_refused_naming_overrides(overrides, says):
+    from lstm_lib.study.settings import settings_for
 
-    (site / "chapters" / "params" / "quick.yaml").write_text(f"a: {{overrides: {overrides}}}\n")
-    with pytest.raises(runner.BookInputError, match=says):
-        runner.execute("quick", root=site)
-    assert not (site / "chapters" / "ran.txt").exists()
+    for chapter in ("01_lstm_cell", "05_weighted_training", "08_pytorch_port"):
+        with pytest.raises(ValueError, match=says):
+            settings_for(chapter, "quick", overrides)
 
 
 def test_study_for_refuses_profile_in_overrides_by_name():
@@ -482,14 +482,6 @@ def test_duplicate_key_in_a_config_is_refused_naming_key_and_line(tmp_path, caps
     path.write_text("lr: 0.1\nmethod: plain\nlr: 0.2\n")
     err = _refused(["train", "--config", str(path)], capsys, "--config")
     assert "duplicate key 'lr' on line 3 (first on line 1)" in err, err
-
-
-def test_duplicate_key_in_a_profile_is_refused(site):
-    from lstm_lib.book import runner
-
-    (site / "chapters" / "params" / "quick.yaml").write_text("a: {overrides: {}}\na: {overrides: {}}\n")
-    with pytest.raises(runner.BookInputError, match="duplicate key 'a' on line 2"):
-        runner.execute("quick", root=site)
 
 
 @pytest.mark.parametrize(("text", "value"), [("1e-3", 0.001), ("2E+2", 200.0), ("-1.5e-2", -0.015), (".5", 0.5)])

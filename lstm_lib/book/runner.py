@@ -173,11 +173,12 @@ def _ensure_clean_filter(root: Path) -> None:
 
 def _plan(profile: str, root: Path, only: list[str] | None) -> list[tuple[Path, dict]]:
     """Each selected chapter with its parameters (the profile alone), all checked before anything runs:
-    the chapter's ``parameters`` cell must declare ``profile``, and its settings are built for the profile
-    by :func:`lstm_lib.study.settings.settings_for`, the call the chapter itself makes first."""
+    the chapter's ``parameters`` cell must declare ``profile``, and the settings of a chapter of this book
+    are built for the profile by :func:`lstm_lib.study.settings.settings_for`, the call the chapter itself
+    makes first (a chapter the settings do not know, such as a test's, checks itself when it runs)."""
     import papermill
 
-    from lstm_lib.study.settings import settings_for
+    from lstm_lib.study.settings import CHAPTERS, settings_for
 
     if profile not in PROFILES:
         raise BookInputError(f"profile must be one of {PROFILES}, got {excerpt(profile)}")
@@ -194,7 +195,8 @@ def _plan(profile: str, root: Path, only: list[str] | None) -> list[tuple[Path, 
         if "profile" not in papermill.inspect_notebook(str(path)):
             raise BookInputError(f"chapter {path.stem}: its parameters cell must declare profile")
         try:
-            settings_for(path.stem, profile)
+            if path.stem in CHAPTERS:
+                settings_for(path.stem, profile)
         except ValueError as exc:
             raise BookInputError(f"chapter {path.stem}, profile {profile}: {shorten(str(exc), MAX_ERROR)}") from None
     return plan

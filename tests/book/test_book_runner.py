@@ -23,7 +23,7 @@ def _chapter(path: Path, body: str) -> None:
 
 @pytest.fixture
 def site(tmp_path: Path) -> Path:
-    (tmp_path / "chapters" / "params").mkdir(parents=True)
+    (tmp_path / "chapters").mkdir(parents=True)
     (tmp_path / "_toc.yml").write_text(
         "format: jb-book\nroot: intro\nchapters:\n  - file: chapters/b_second\n  - file: chapters/a_first\n"
     )
@@ -50,24 +50,46 @@ def test_unchanged_chapters_are_skipped_and_changes_rerun(site: Path, capfd) -> 
     book.execute("quick", root=site)  # nothing changed: nothing runs
     assert ran.read_text().splitlines() == ["quick 2", "quick 2"]
     assert capfd.readouterr().out.count("cached (unchanged since its last execution)") == 2
-    (site / "chapters" / "params" / "quick.yaml").write_text("a_first: {scale: 3}\n")
-    book.execute("quick", root=site)  # a parameter changed: only that chapter reruns
+    nb = json.loads((site / "chapters" / "a_first.ipynb").read_text())
+    nb["cells"][0]["source"] = 'profile = "full"\nscale = 3'
+    (site / "chapters" / "a_first.ipynb").write_text(json.dumps(nb))
+    book.execute("quick", root=site)  # a chapter changed: only that chapter reruns
     assert ran.read_text().splitlines()[2:] == ["quick 3"]
     book.execute("quick", root=site, force=True)
     assert len(ran.read_text().splitlines()) == 5
 
 
-def test_profile_typo_fails_before_any_chapter_runs(site: Path) -> None:
-    (site / "chapters" / "params" / "quick.yaml").write_text("a_first: {scael: 3}\n")
-    with pytest.raises(book.BookError, match="a_first.*scael"):
+def test_a_chapter_without_a_profile_parameter_fails_before_any_chapter_runs(site: Path) -> None:
+    nb = json.loads((site / "chapters" / "a_first.ipynb").read_text())
+    nb["cells"][0]["source"] = "scale = 3"
+    (site / "chapters" / "a_first.ipynb").write_text(json.dumps(nb))
+    with pytest.raises(book.BookError, match="a_first.*must declare profile"):
         book.execute("quick", root=site)
     assert not (site / "chapters" / "ran.txt").exists()
+
+
+def test_a_bad_profile_setting_of_a_late_chapter_fails_before_the_first_runs(tmp_path: Path, monkeypatch) -> None:
+    """The runner builds each chapter's settings as the chapter will, so a bad value in the profile
+    of the last chapter stops the build before the first chapter runs."""
+    from lstm_lib.study import settings
+
+    (tmp_path / "chapters").mkdir()
+    (tmp_path / "_toc.yml").write_text(
+        "format: jb-book\nroot: intro\nchapters:\n  - file: chapters/01_lstm_cell\n  - file: chapters/09_timing\n"
+    )
+    for stem in ("01_lstm_cell", "09_timing"):
+        _chapter(tmp_path / "chapters" / f"{stem}.ipynb", "open('ran.txt', 'a').write('ran')")
+    quick = {**settings.PROFILES["quick"], "09_timing": {"repeats": 0}}
+    monkeypatch.setitem(settings.PROFILES, "quick", quick)
+    with pytest.raises(book.BookInputError, match="chapter 09_timing, profile quick: repeats must be an int >= 1"):
+        book.execute("quick", root=tmp_path)
+    assert not (tmp_path / "chapters" / "ran.txt").exists()
 
 
 def test_unknown_chapter_and_profile_are_refused(site: Path) -> None:
     with pytest.raises(book.BookError, match="nope"):
         book.execute("quick", root=site, only=["nope"])
-    with pytest.raises(ValueError, match="profile"):
+    with pytest.raises(book.BookInputError, match="profile must be one of"):
         book.execute("medium", root=site)
 
 

@@ -49,7 +49,7 @@ BODY = (
 def repo(tmp_path: Path) -> Path:
     """A git clone of a one-chapter book, in a folder whose path has a space, with the real filter."""
     root = tmp_path / "my book"
-    (root / "chapters" / "params").mkdir(parents=True)
+    (root / "chapters").mkdir(parents=True)
     (root / "tools").mkdir()
     shutil.copy(ROOT / "tools" / "nbclean.py", root / "tools" / "nbclean.py")
     (root / "lstm_lib" / "book").mkdir(parents=True)
@@ -241,17 +241,3 @@ def test_reject_unknown_parameters_reads_the_cell_history() -> None:
         chapter.reject_unknown_parameters(["", declared, injected, "x = 1"])
     chapter.reject_unknown_parameters(["", declared, "# Parameters\nn_hidden = 4\n"])
     chapter.reject_unknown_parameters(["", declared])  # nothing injected
-
-
-def test_bad_profile_value_for_a_late_chapter_fails_before_the_first_runs(repo: Path) -> None:
-    (repo / "_toc.yml").write_text(
-        "format: jb-book\nroot: intro\nchapters:\n  - file: chapters/a\n  - file: chapters/b\n"
-    )
-    _chapter(repo / "chapters" / "b.ipynb", "pass")
-    nb = json.loads((repo / "chapters" / "b.ipynb").read_text())
-    nb["cells"][0]["source"] = 'profile = "full"\niterations = 10'
-    (repo / "chapters" / "b.ipynb").write_text(json.dumps(nb))
-    (repo / "chapters" / "params" / "quick.yaml").write_text("b: {iterations: -3}\n")
-    with pytest.raises(book.BookError, match="chapter b.*iterations"):
-        book.execute("quick", root=repo)
-    assert not (repo / "chapters" / "ran.txt").exists()

@@ -25,7 +25,6 @@ import nbformat
 import pytest
 
 from lstm_lib import load
-from lstm_lib.book import runner as book
 
 pytestmark = pytest.mark.book
 

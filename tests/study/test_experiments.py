@@ -110,7 +110,9 @@ def test_changing_a_parameter_retrains_only_what_it_affects(tmp_path, count_runs
     )  # new data
     assert len(count_runs) == 4
     count_runs.clear()
-    compare(CONFIGS, SEEDS, FixedTask(DATA, EVAL, EvalSettings((20,), 5)), workers=1, cache_dir=tmp_path, progress=False)
+    compare(
+        CONFIGS, SEEDS, FixedTask(DATA, EVAL, EvalSettings((20,), 5)), workers=1, cache_dir=tmp_path, progress=False
+    )
     assert len(count_runs) == 4
 
 

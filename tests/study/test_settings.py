@@ -9,8 +9,8 @@ import torch
 
 from lstm_lib.model.data import band_parameters
 from lstm_lib.study.settings import CHAPTERS, PROFILES, settings_for, study_for
-from lstm_lib.validation import SettingError
 from lstm_lib.study.task import WaveTask
+from lstm_lib.validation import SettingError
 
 
 @pytest.mark.parametrize("iterations, steps", [(1000, 50), (40, 2), (10, 1)])
