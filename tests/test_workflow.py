@@ -4,12 +4,14 @@ artifacts and a Pages deployment on main; every action pinned to a version."""
 from __future__ import annotations
 
 import re
+import tomllib
 from pathlib import Path
 
 import pytest
 import yaml
 
-WORKFLOW = Path(__file__).resolve().parents[1] / ".github" / "workflows" / "book.yml"
+ROOT = Path(__file__).resolve().parents[1]
+WORKFLOW = ROOT / ".github" / "workflows" / "book.yml"
 PINNED = re.compile(r"^[\w.-]+/[\w.-]+(/[\w./-]+)?@(v\d+(\.\d+){0,2}|[0-9a-f]{40})$")
 
 
@@ -53,7 +55,10 @@ def test_library_tests_run_on_every_supported_python(workflow: dict) -> None:
     name, job = _job_running(workflow, "pytest")
     assert "if" not in job or "pull_request" in job["if"]
     versions = [str(v) for v in job["strategy"]["matrix"]["python"]]
-    assert versions == ["3.11", "3.12", "3.13"]
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    declared = [c.rsplit(" :: ", 1)[1] for c in pyproject["classifiers"] if re.fullmatch(r".*Python :: 3\.\d+", c)]
+    assert declared and versions == declared, "CI tests exactly the Python versions pyproject declares"
+    assert pyproject["requires-python"] == f">={declared[0]}"
     assert _uses(job, "actions/setup-python")[0]["with"]["python-version"] == "${{ matrix.python }}"
     assert any(".[dev]" in step.get("run", "") for step in _steps(job)), f"{name} does not install the extras"
 
