@@ -76,7 +76,7 @@ CONFIG_CHOICES = {
     "optimizer": OPTIMIZERS,
     "dtype": tuple(DTYPES),
     "backend": BACKENDS,
-    "line_search": LINE_SEARCHES,
+    "line_search": tuple(name for name in LINE_SEARCHES if name is not None),  # no flag: no line search
     "sampling_schedule": SCHEDULES,
 }
 

@@ -34,8 +34,9 @@ REMEDY_FIELDS = {
 they hold their defaults, so an article method's config serialises exactly as before the remedies existed
 (committed results are looked up by that JSON)."""
 OPTIMIZERS = ("adagrad", "sgd", "lbfgs")
-LINE_SEARCHES = ("strong_wolfe",)
-"""L-BFGS line searches: ``None`` is the fixed step of the PyTorch example; ``strong_wolfe`` is PyTorch's."""
+LINE_SEARCHES = (None, "strong_wolfe")
+"""L-BFGS line searches, as :class:`torch.optim.LBFGS` takes them (``line_search_fn``), for training and the port:
+``None`` is the fixed step of the PyTorch example; ``strong_wolfe`` is PyTorch's."""
 """``fused``: PyTorch's LSTM kernel on views of ``W`` (fast); ``scan``: the article's kernel in a scan loop."""
 
 
@@ -105,10 +106,9 @@ class TrainConfig:
             raise ValueError("device must be 'cpu' on this machine: 'cuda' was given but no GPU is available")
         check_choice("backend", self.backend, BACKENDS)
         check_int("lbfgs_max_iter", self.lbfgs_max_iter, 1)
-        if self.line_search is not None:
-            check_choice("line_search", self.line_search, LINE_SEARCHES)
-            if self.optimizer != "lbfgs":
-                raise ValueError(f"line_search applies to optimizer 'lbfgs' only, got optimizer {self.optimizer!r}")
+        check_choice("line_search", self.line_search, LINE_SEARCHES)
+        if self.line_search is not None and self.optimizer != "lbfgs":
+            raise ValueError(f"line_search applies to optimizer 'lbfgs' only, got optimizer {self.optimizer!r}")
         self._check_remedies()
 
     def _check_remedies(self) -> None:
