@@ -96,7 +96,8 @@ def _add_flags(
         kwargs: dict[str, Any] = {"default": default if defaults else None, "dest": dest + name}
         kwargs["help"] = _help(rule, default)
         if rule.kind == "choice":
-            kwargs["choices"] = rule.choices if not rule.optional else (*rule.choices, "none")
+            named = tuple(c for c in rule.choices if c is not None)
+            kwargs["choices"] = named if not rule.optional else (*named, "none")
         elif rule.optional:
             kwargs["type"], kwargs["metavar"] = _optional(rule.argparse_type()), name.upper()
         else:

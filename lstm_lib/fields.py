@@ -83,7 +83,7 @@ class Rule:
     def describe(self) -> str:
         """The allowed values in words, for help texts."""
         if self.kind == "choice":
-            text = "one of " + ", ".join(str(c) for c in self.choices)
+            text = "one of " + ", ".join(str(c) for c in self.choices if c is not None)
         elif self.kind == "seed":
             text = "an int in [0, 2**63)"
         elif self.kind == "int":

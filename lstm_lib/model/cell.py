@@ -46,9 +46,29 @@ def lstm_projected(
     return _step(torch.addmm(xp, hm1, p.w_hh.t()), cm1, p)
 
 
+def lstm_gates(
+    x: torch.Tensor, cm1: torch.Tensor, hm1: torch.Tensor, W: torch.Tensor, spec: Spec
+) -> tuple[torch.Tensor, ...]:
+    """The step of :func:`lstm` without the readout, for looking inside the cell: ``(c[t], h[t], i, f, g, o)``.
+
+    The gates are their activations (after the sigmoid or tanh), each (batch, n_hidden).
+    """
+    p = spec.unpack(W)
+    c, h, gates = _cell(torch.addmm(p.b, x, p.w_ih.t()).addmm_(hm1, p.w_hh.t()), cm1)
+    return c, h, *gates
+
+
 def _step(gates: torch.Tensor, cm1: torch.Tensor, p) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    i, f, g, o = gates.chunk(4, dim=1)
-    c = torch.sigmoid(f) * cm1 + torch.sigmoid(i) * torch.tanh(g)
-    h = torch.sigmoid(o) * torch.tanh(c)
+    """Pre-activations to ``(c[t], h[t], y[t])``: the cell's arithmetic, then the readout."""
+    c, h, _ = _cell(gates, cm1)
     y = torch.addmm(p.b_out, h, p.w_out.t())
     return c, h, y
+
+
+def _cell(gates: torch.Tensor, cm1: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, tuple[torch.Tensor, ...]]:
+    """The gate arithmetic, written once for every step above: pre-activations to ``(c, h, (i, f, g, o))``."""
+    i, f, g, o = gates.chunk(4, dim=1)
+    i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
+    c = f * cm1 + i * g
+    h = o * torch.tanh(c)
+    return c, h, (i, f, g, o)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from lstm_lib.model.cell import lstm
+from lstm_lib.model.cell import lstm, lstm_gates
 from lstm_lib.model.fused import lstm_layer
 from lstm_lib.model.scan import scan
 from lstm_lib.model.spec import GATES, Spec
@@ -74,16 +74,6 @@ def generate(W: torch.Tensor, spec: Spec, prime: torch.Tensor, steps: int, backe
     return torch.cat([y.unsqueeze(1), ys.transpose(0, 1)], dim=1)
 
 
-def _gate_step(x, cm1, hm1, W, spec):
-    p = spec.unpack(W)
-    pre = torch.addmm(p.b, x, p.w_ih.t()).addmm_(hm1, p.w_hh.t())
-    i, f, g, o = pre.chunk(4, dim=1)
-    i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
-    c = f * cm1 + i * g
-    h = o * torch.tanh(c)
-    return c, h, i, f, g, o
-
-
 def gate_trace(W: torch.Tensor, spec: Spec, x: torch.Tensor) -> dict[str, torch.Tensor]:
     """Every gate's activation and the states at each step, for looking inside the cell.
 
@@ -91,6 +81,6 @@ def gate_trace(W: torch.Tensor, spec: Spec, x: torch.Tensor) -> dict[str, torch.
     """
     with torch.no_grad():
         c0, h0, _ = initial_state(spec, x.shape[0], x)
-        outs, _ = scan(_gate_step, [x.transpose(0, 1)], [c0, h0, None, None, None, None], [W.to(x.dtype), spec])
+        outs, _ = scan(lstm_gates, [x.transpose(0, 1)], [c0, h0, None, None, None, None], [W.to(x.dtype), spec])
     c, h, *gates = (o.transpose(0, 1) for o in outs)
     return {**dict(zip(GATES, gates, strict=True)), "c": c, "h": h}

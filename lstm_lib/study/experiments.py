@@ -4,9 +4,9 @@ The cache key covers the config, the training and evaluation data, the evaluatio
 torch version and a hash of the lstm_lib code that training and evaluation reach
 (:mod:`lstm_lib.sources`), so a
 rebuild with nothing changed trains nothing, and a change to that code or to a parameter retrains
-what it affects. Entries are written atomically with a
-checksum of their content and verified on reading; a corrupted, partial or bit-rotten entry is
-recomputed, never trusted.
+what it affects. Entries are kept by :mod:`lstm_lib.study.store`, as the port's runs are: written
+atomically with a checksum of their content and verified on reading; a corrupted, partial or
+bit-rotten entry is recomputed, never trusted.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import hashlib
 import json
 import math
 import os
-import warnings
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -27,11 +26,12 @@ import torch
 from tqdm import tqdm
 
 from lstm_lib import sources
-from lstm_lib.files import atomic_write
 from lstm_lib.model.spec import Spec
+from lstm_lib.study import store
 from lstm_lib.study.cluster import dask_executor, scheduler_from_env
 from lstm_lib.study.fingerprint import fingerprint_text
 from lstm_lib.study.statistics import geometric_interval, mean_interval
+from lstm_lib.study.store import check_cache_dir, tensor_hash
 from lstm_lib.study.task import WaveTask
 from lstm_lib.training import trial
 from lstm_lib.training.config import TrainConfig
@@ -133,11 +133,6 @@ def cache_version() -> str:
     return f"torch{torch.__version__}-{source_hash()[:16]}"
 
 
-def tensor_hash(t: torch.Tensor) -> str:
-    t = t.detach().cpu().contiguous()
-    return hashlib.sha256(str((t.dtype, tuple(t.shape))).encode() + t.numpy().tobytes()).hexdigest()
-
-
 def cache_key(config: TrainConfig, data_hash: str, eval_hash: str, settings: EvalSettings) -> str:
     blob = json.dumps(
         {
@@ -154,45 +149,26 @@ def cache_key(config: TrainConfig, data_hash: str, eval_hash: str, settings: Eva
 
 
 TENSORS = ("history", "seconds", "W", "wave_mse", "step_error", "train_step_error")
-
-
-def _checksum(key: str, row: str, tensors: dict[str, torch.Tensor | None]) -> str:
-    """SHA-256 over everything an entry returns: a flipped bit anywhere in it changes the sum."""
-    digest = hashlib.sha256(key.encode() + b"\0" + row.encode())
-    for name in sorted(tensors):
-        value = tensors[name]
-        digest.update(name.encode() + b"\0" + (tensor_hash(value) if value is not None else "none").encode())
-    return digest.hexdigest()
-
-
-def check_cache_dir(cache_dir: str | Path) -> Path:
-    """The cache folder, created if missing; refused before any training if it cannot hold entries."""
-    if str(cache_dir) == "":
-        raise ValueError("cache_dir must be a folder path, got an empty string")
-    path = Path(cache_dir)
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ValueError(f"cache_dir {path} cannot be created: {exc.strerror}") from None
-    if not path.is_dir():
-        raise ValueError(f"cache_dir {path} is not a folder")
-    if not os.access(path, os.W_OK | os.X_OK):
-        raise ValueError(f"cache_dir {path} is not writable")
-    return path
+TEXTS = ("row", "spec")
+"""An entry's texts, in the order its checksum reads them."""
 
 
 def _store(path: Path, key: str, run: Run) -> None:
-    """Write an entry with its checksum; a failure to write loses the cache entry, never the run."""
-    row = json.dumps(run.row)
+    """Write a run as a checksummed entry (:func:`lstm_lib.study.store.write`)."""
     spec = json.dumps(dataclasses.asdict(run.spec)) if run.spec is not None else ""
-    tensors = {name: getattr(run, name) for name in TENSORS}
-    payload = {"key": key, "row": row, "spec": spec}
-    payload |= {name: value for name, value in tensors.items() if value is not None}
-    payload["checksum"] = _checksum(key, row + spec, tensors)
-    try:
-        atomic_write(path, lambda tmp: torch.save(payload, tmp))
-    except OSError as exc:
-        warnings.warn(f"cache entry {path.name} not written ({exc.strerror or exc})", stacklevel=3)
+    store.write(path, key, {"row": json.dumps(run.row), "spec": spec}, {name: getattr(run, name) for name in TENSORS})
+
+
+def _decode(texts: dict[str, str], tensors: dict[str, torch.Tensor | None]) -> Run:
+    """The run an entry holds; one that lacks what a run needs is refused (raises), hence recomputed."""
+    row = json.loads(texts["row"])
+    history, seconds = tensors["history"], tensors["seconds"]
+    if history is None or seconds is None:
+        raise ValueError("incomplete entry")
+    if not row["diverged"] and (history.numel() != row["iterations"] or tensors["W"] is None):
+        raise ValueError("incomplete entry")
+    spec = Spec(**json.loads(texts["spec"])) if texts["spec"] else None
+    return Run(row, history, seconds, tensors["W"], spec, *(tensors[n] for n in TENSORS[3:]))
 
 
 def _fetch(path: Path, key: str) -> Run | None:
@@ -201,32 +177,7 @@ def _fetch(path: Path, key: str) -> Run | None:
     The entry's checksum covers its key, row and tensors, so bit rot anywhere in what it
     returns is caught, not only damage that breaks the file's structure.
     """
-    if not path.exists() and not path.is_symlink():
-        return None
-    try:
-        if not path.is_file():
-            raise ValueError("not a regular file")
-        payload = torch.load(path, weights_only=True)
-        if not isinstance(payload, dict) or payload.get("key") != key:
-            raise ValueError("key mismatch")
-        tensors = {name: payload.get(name) for name in TENSORS}
-        if not all(t is None or isinstance(t, torch.Tensor) for t in tensors.values()):
-            raise ValueError("a field is not a tensor")
-        if payload.get("checksum") != _checksum(key, payload["row"] + payload.get("spec", ""), tensors):
-            raise ValueError("checksum mismatch")
-        row = json.loads(payload["row"])
-        history, seconds = payload["history"], payload["seconds"]
-        if not row["diverged"] and (history.numel() != row["iterations"] or "W" not in payload):
-            raise ValueError("incomplete entry")
-        spec = Spec(**json.loads(payload["spec"])) if payload.get("spec") else None
-        return Run(row, history, seconds, payload.get("W"), spec, *(payload.get(n) for n in TENSORS[3:]))
-    except Exception as exc:  # truncated zip, wrong content, bit rot, anything: never trust it
-        warnings.warn(f"cache entry {path.name} is damaged ({str(exc)[:200]}); recomputing", stacklevel=3)
-        try:
-            path.unlink(missing_ok=True)
-        except OSError:  # a read-only cache, or a folder where an entry should be: recompute all the same
-            pass
-        return None
+    return store.read(path, key, TEXTS, TENSORS, _decode)
 
 
 def _init_worker() -> None:

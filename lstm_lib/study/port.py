@@ -8,6 +8,10 @@ of ``np.sin`` (whose last bit depends on the CPU, and one ulp is enough to chang
 and every step records every loss evaluation (upstream prints them all), the teacher-forced test
 loss and the free-running error of ``future`` generated steps against the true continuation,
 because the teacher-forced loss alone is a poor guide to how well the network draws the wave by itself.
+
+A port run stops when it diverges by the training layer's rule (:mod:`lstm_lib.training.divergence`),
+and :func:`cached_run` keeps it in the checksummed cache every trained run goes through
+(:mod:`lstm_lib.study.store`), keyed on its settings, its data, the torch version and the code it reaches.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import hashlib
 import json
 import math
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -24,16 +28,23 @@ import numpy as np
 import torch
 from torch import nn
 
+from lstm_lib import sources
 from lstm_lib.fields import Settings, setting
-from lstm_lib.files import atomic_write
 from lstm_lib.model.data import MAX_VALUES
 from lstm_lib.model.exact import correctly_rounded_sin
+from lstm_lib.study import store
+from lstm_lib.study.store import check_cache_dir, tensor_hash
 from lstm_lib.training.config import LINE_SEARCHES
+from lstm_lib.training.divergence import diverged
 from lstm_lib.validation import check_int, check_seed
 
 HIDDEN = 51
 EXPLODE_AT = 1e3
-"""A loss above this (or a non-finite one) marks the run as exploded; the sine waves' MSE starts near 0.5."""
+"""The port's factor in the divergence rule (:func:`~lstm_lib.training.divergence.diverged`), on a scale of 1:
+a loss above it, or a non-finite one, marks the run exploded and stops it. The port's losses are mean
+squared errors of unit sines (near 0.5 at the start), checked once per L-BFGS step, so its bound is
+absolute where training's is relative to its first loss: a port run past it never comes back
+(upstream would keep going for its 15 steps)."""
 
 
 class Sequence(nn.Module):
@@ -214,7 +225,7 @@ class PortRun:
 
 
 def _bad(value: float) -> bool:
-    return not math.isfinite(value) or value > EXPLODE_AT
+    return diverged(value, 1.0, EXPLODE_AT)
 
 
 def run(settings: PortSettings, data: PortData | None = None) -> PortRun:
@@ -258,32 +269,77 @@ def run(settings: PortSettings, data: PortData | None = None) -> PortRun:
     return out
 
 
+def source_hash() -> str:
+    """Hash of the lstm_lib code that a port run reaches: this module and its imports (:mod:`lstm_lib.sources`)."""
+    return sources.code_hash([__name__])
+
+
+def data_hash(data: PortData) -> str:
+    """SHA-256 over every tensor of ``data``, field by field."""
+    digest = hashlib.sha256()
+    for f in fields(data):
+        digest.update(f.name.encode() + b"\0" + tensor_hash(getattr(data, f.name)).encode())
+    return digest.hexdigest()
+
+
+def cache_key(settings: PortSettings, data: str) -> str:
+    """The key of a port run: its settings, its data's hash, the code it reaches and the torch version."""
+    blob = json.dumps(
+        {"data": data, "settings": asdict(settings), "src": source_hash(), "torch": torch.__version__},
+        sort_keys=True,
+    )
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+TEXTS = ("run",)
+STATE = "state."
+"""Prefix of the model's weights among an entry's tensors (the other one is ``predictions``)."""
+
+
+def _blank_model() -> Sequence:
+    with torch.random.fork_rng():  # building draws initial weights: leave the global RNG alone
+        return Sequence()
+
+
+def _store(path: Path, key: str, result: PortRun) -> None:
+    """Write a port run as a checksummed entry: its numbers, its model's weights, its predictions."""
+    assert result.model is not None
+    tensors = {STATE + name: value for name, value in result.model.state_dict().items()}
+    store.write(path, key, {"run": json.dumps(result.to_dict())}, {"predictions": result.predictions, **tensors})
+
+
+def _fetch(path: Path, key: str, settings: PortSettings) -> PortRun | None:
+    """The cached run, or ``None`` if missing; a damaged entry is reported, deleted and recomputed."""
+    model = _blank_model()
+    names = ("predictions", *(STATE + name for name in model.state_dict()))
+
+    def decode(texts: dict[str, str], tensors: dict[str, torch.Tensor | None]) -> PortRun:
+        if any(tensors[name] is None for name in names):
+            raise ValueError("incomplete entry")
+        numbers = json.loads(texts["run"])
+        if numbers.pop("settings") != asdict(settings):
+            raise ValueError("settings mismatch")
+        model.load_state_dict({name.removeprefix(STATE): tensors[name] for name in names[1:]})
+        return PortRun(settings=settings, **numbers, model=model, predictions=tensors["predictions"])
+
+    return store.read(path, key, TEXTS, names, decode)
+
+
 def cached_run(settings: PortSettings, cache_dir: str | Path | None) -> PortRun:
-    """:func:`run`, stored under ``cache_dir`` (numbers, model weights, predictions) by a key of the
-    settings and this module's source."""
+    """:func:`run`, kept under ``cache_dir`` (numbers, model weights, predictions) as every trained run is:
+    checksummed, keyed by :func:`cache_key`; a damaged entry is reported and the run trained again.
+    ``cache_dir=None`` disables the cache."""
     if cache_dir is None:
         return run(settings)
-    key = hashlib.sha256(json.dumps(asdict(settings), sort_keys=True).encode() + Path(__file__).read_bytes())
-    path = Path(cache_dir) / f"port-{key.hexdigest()}.pt"
-    if path.exists():
-        try:
-            payload = torch.load(path, weights_only=True)
-            if payload["key"] == key.hexdigest():
-                numbers = {k: v for k, v in payload["run"].items() if k != "settings"}
-                with torch.random.fork_rng():  # building draws initial weights: leave the global RNG alone
-                    model = Sequence()
-                model.load_state_dict(payload["state"])
-                return PortRun(settings=settings, **numbers, model=model, predictions=payload["predictions"])
-        except (RuntimeError, OSError, ValueError, KeyError, TypeError):
-            pass  # damaged entry: recompute
-    result = run(settings)
-    payload = {
-        "key": key.hexdigest(),
-        "run": result.to_dict(),
-        "state": result.model.state_dict(),
-        "predictions": result.predictions,
-    }
-    atomic_write(path, lambda tmp: torch.save(payload, tmp))
+    cache = check_cache_dir(cache_dir)
+    data = example_data(settings.n_waves, settings.length, settings.future)
+    key = cache_key(settings, data_hash(data))
+    path = cache / f"port-{key}.pt"
+    found = _fetch(path, key, settings)
+    if found is not None:
+        return found
+    result = run(settings, data)
+    _store(path, key, result)
     return result
 
 

@@ -27,8 +27,9 @@ REMEDY_FIELDS = {
 they hold their defaults, so an article method's config serialises exactly as before the remedies existed
 (committed results are looked up by that JSON)."""
 OPTIMIZERS = ("adagrad", "sgd", "lbfgs")
-LINE_SEARCHES = ("strong_wolfe",)
-"""L-BFGS line searches: ``None`` is the fixed step of the PyTorch example; ``strong_wolfe`` is PyTorch's."""
+LINE_SEARCHES = (None, "strong_wolfe")
+"""L-BFGS line searches, as :class:`torch.optim.LBFGS` takes them (``line_search_fn``), for training and the port:
+``None`` is the fixed step of the PyTorch example; ``strong_wolfe`` is PyTorch's."""
 """``fused``: PyTorch's LSTM kernel on views of ``W`` (fast); ``scan``: the article's kernel in a scan loop."""
 
 

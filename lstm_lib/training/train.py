@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass, field
 
@@ -15,14 +14,10 @@ from lstm_lib.model.network import predict
 from lstm_lib.model.params import init_params
 from lstm_lib.model.spec import Spec
 from lstm_lib.training.config import TrainConfig
+from lstm_lib.training.divergence import BLOWUP_FACTOR, diverged
 from lstm_lib.training.optimizers import SGD, Adagrad
 from lstm_lib.training.remedies import OBJECTIVES
 from lstm_lib.validation import check_sequences
-
-BLOWUP_FACTOR = 1e6
-"""A loss this many times its starting value (or the loss of predicting zeros, if larger) counts
-as diverged: the run has blown up (L-BFGS with a fixed step does this: its loss jumps by 20+
-orders of magnitude and stays there), and its parameters are as useless as NaN ones."""
 
 
 class TrainingDiverged(FloatingPointError):
@@ -116,7 +111,7 @@ def train(
         value = loss.item()
         if start_loss is None:  # the scale to compare with: the first loss, or predicting all zeros
             start_loss = max(value, y.square().sum().item())
-        if not math.isfinite(value) or value > BLOWUP_FACTOR * start_loss:
+        if diverged(value, start_loss, BLOWUP_FACTOR):
             raise TrainingDiverged(iteration, value, config)
         loss.backward()
         if config.clip is not None:
@@ -155,6 +150,6 @@ def train(
     W = W.detach()
     with torch.no_grad():
         final = squared_error(predict(W, spec, x, config.backend), y).item() / y.numel()
-    if not math.isfinite(final) or final * y.numel() > BLOWUP_FACTOR * start_loss:
+    if diverged(final * y.numel(), start_loss, BLOWUP_FACTOR):
         raise TrainingDiverged(config.iterations, final, config)
     return TrainResult(W.cpu(), spec, config, history, seconds, wall, final, evaluations)

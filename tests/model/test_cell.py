@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from lstm_lib import Spec, lstm
+from lstm_lib import Spec, gate_trace, lstm
+from lstm_lib.model.cell import lstm_gates
 from tests.torch_references import torch_modules
 
 SHAPES = [(1, 51, 1), (3, 7, 2), (1, 1, 1), (5, 16, 5)]
@@ -138,3 +139,22 @@ def test_grad_wrt_w_matches_torch_parameter_grads():
     assert (g.b - cell.bias_hh.grad).abs().max() <= TOL
     assert (g.w_out - readout.weight.grad).abs().max() <= TOL
     assert (g.b_out - readout.bias.grad).abs().max() <= TOL
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_the_traced_step_is_the_kernels_step_bit_for_bit(shape):
+    """gate_trace looks inside the very step that lstm runs: same states, not merely close ones."""
+    spec = Spec(*shape)
+    W = spec.from_torch(*torch_modules(*shape, seed=3))
+    x, c0, h0, ym1 = random_state(spec, batch=3, seed=4)
+    c, h, i, f, g, o = lstm_gates(x, c0, h0, W, spec)
+    c_ref, h_ref, _ = lstm(x, c0, h0, ym1, W, spec)
+    assert torch.equal(c, c_ref) and torch.equal(h, h_ref)
+    # the gates are the ones the state was made of (eq-cell and eq-hidden, recomputed here)
+    assert torch.equal(c, f * c0 + i * g) and torch.equal(h, o * torch.tanh(c))
+    sequence = torch.randn(2, 6, spec.n_in, generator=torch.Generator().manual_seed(5), dtype=torch.float64)
+    trace = gate_trace(W, spec, sequence)
+    c = h = torch.zeros(2, spec.n_hidden, dtype=torch.float64)
+    for t in range(6):  # the kernel, looped by hand
+        c, h, _ = lstm(sequence[:, t], c, h, None, W, spec)
+        assert torch.equal(trace["c"][:, t], c) and torch.equal(trace["h"][:, t], h)

@@ -12,6 +12,7 @@ import torch
 
 from lstm_lib import TrainConfig, sine_waves
 from lstm_lib.study import experiments as ex
+from lstm_lib.study import store
 from lstm_lib.study.experiments import EvalSettings, FixedTask, compare
 from lstm_lib.training.trial import train_and_evaluate
 
@@ -107,7 +108,7 @@ def test_failed_store_warns_and_keeps_the_run(tmp_path, run, monkeypatch):
     def full(path, write):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(ex, "atomic_write", full)
+    monkeypatch.setattr(store, "atomic_write", full)
     with pytest.warns(UserWarning, match="not written"):
         ex._store(tmp_path / "k.pt", "k", run)
 

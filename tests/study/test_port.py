@@ -9,6 +9,7 @@ import torch
 
 from lstm_lib.model.exact import correctly_rounded_sin
 from lstm_lib.study import port
+from lstm_lib.training import config
 
 
 def _upstream_file():
@@ -216,6 +217,18 @@ def test_line_search_changes_the_steps_and_is_validated():
     assert plain.test_loss != wolfe.test_loss
     with pytest.raises(ValueError, match="line_search"):
         port.PortSettings(line_search="armijo")
+
+
+def test_port_and_training_share_one_list_of_line_searches():
+    assert port.LINE_SEARCHES is config.LINE_SEARCHES
+    for line_search in config.LINE_SEARCHES:  # each one both accept
+        assert port.PortSettings(line_search=line_search).line_search == line_search
+        assert config.TrainConfig(optimizer="lbfgs", line_search=line_search).line_search == line_search
+    for other in ("armijo", "None", ""):
+        with pytest.raises(ValueError, match="line_search"):
+            port.PortSettings(line_search=other)
+        with pytest.raises(ValueError, match="line_search"):
+            config.TrainConfig(optimizer="lbfgs", line_search=other)
 
 
 def _run(train, test, exploded_at=-1):
