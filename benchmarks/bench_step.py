@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from lstm_lib.study.timing import benchmark
+from lstm_lib.runs.timing import benchmark
 from lstm_lib.validation import check_dtype
 
 

@@ -17,8 +17,8 @@ import time
 
 import torch
 
-from lstm_lib.study.settings import study_for
-from lstm_lib.training.trial import train_and_evaluate
+from lstm_lib.runs.trial import train_and_evaluate
+from lstm_lib.settings import study_for
 
 
 def seconds_per_run(dtype: str, repeats: int) -> float:

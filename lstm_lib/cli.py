@@ -19,7 +19,7 @@ from typing import Any
 
 from lstm_lib.book import runner as book
 from lstm_lib.fields import Rule
-from lstm_lib.study.task import WaveTask
+from lstm_lib.runs.task import WaveTask
 from lstm_lib.training.config import ARTICLE_METHODS, METHODS, TrainConfig
 from lstm_lib.validation import (
     MAX_MESSAGE,
@@ -152,7 +152,7 @@ EVAL_DATA = ["n_test", "prime_lengths", "horizon", "threshold"]
 
 
 def _add_data_flags(parser: argparse.ArgumentParser, evaluation: bool = False) -> None:
-    group = parser.add_argument_group("data (lstm_lib.study.task.WaveTask)")
+    group = parser.add_argument_group("data (lstm_lib.runs.task.WaveTask)")
     _add_flags(group, WaveTask, TRAIN_DATA + (EVAL_DATA if evaluation else []), defaults=True)
     if not evaluation:
         group.add_argument(
@@ -322,8 +322,8 @@ def _compare_out(text: str | None) -> Path | None:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from lstm_lib.study.cluster import SCHEDULER_ENV, dask_executor, scheduler_from_env
-    from lstm_lib.study.experiments import DEFAULT_CACHE, check_cache_dir, compare
+    from lstm_lib.runs.cluster import SCHEDULER_ENV, dask_executor, scheduler_from_env
+    from lstm_lib.runs.experiments import DEFAULT_CACHE, check_cache_dir, compare
 
     seeds = list(dict.fromkeys(args.seeds))
     for seed in seeds:
@@ -364,7 +364,7 @@ def _compare(args: argparse.Namespace) -> int:
         )
     seconds = time.perf_counter() - start
     if out is not None:
-        from lstm_lib.study.records import write_rows
+        from lstm_lib.runs.records import write_rows
 
         write_rows(table.rows, out)
     base = configs[0]
@@ -381,7 +381,7 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 def _book(args: argparse.Namespace) -> int:
-    from lstm_lib.study.cluster import SCHEDULER_ENV, check_scheduler, scheduler_from_env
+    from lstm_lib.runs.cluster import SCHEDULER_ENV, check_scheduler, scheduler_from_env
 
     if args.scheduler is not None:
         if not args.scheduler.strip():
@@ -406,10 +406,10 @@ def _book(args: argparse.Namespace) -> int:
 
 def _verify(args: argparse.Namespace) -> int:
     """Retrain committed rows and/or rebuild the claims table, and judge them by the re-check rule."""
+    from lstm_lib.runs.cluster import SCHEDULER_ENV, dask_executor, scheduler_from_env
+    from lstm_lib.runs.fingerprint import fingerprint_text
+    from lstm_lib.runs.records import ResultsError
     from lstm_lib.study import verify
-    from lstm_lib.study.cluster import SCHEDULER_ENV, dask_executor, scheduler_from_env
-    from lstm_lib.study.fingerprint import fingerprint_text
-    from lstm_lib.study.records import ResultsError
 
     if args.workers < 1:
         raise UsageError("--workers", f"workers must be an int >= 1, got {args.workers}")
@@ -449,10 +449,10 @@ def _verify(args: argparse.Namespace) -> int:
 
 def _verify_claims(args: argparse.Namespace, executor: Any, out: Path | None) -> int:
     """Rebuild the claims table of ``--profile`` and compare it with the committed one; the count that differ."""
+    from lstm_lib.runs.fingerprint import fingerprint_text
+    from lstm_lib.runs.records import write_rows
+    from lstm_lib.settings import study_for
     from lstm_lib.study import claims, verify
-    from lstm_lib.study.fingerprint import fingerprint_text
-    from lstm_lib.study.records import write_rows
-    from lstm_lib.study.settings import study_for
 
     against = Path(args.against) if args.against else verify.RESULTS / f"claims-{args.profile}.csv"
     committed = verify.read_claims(against)

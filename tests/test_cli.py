@@ -18,7 +18,7 @@ import torch
 
 from lstm_lib import cli, load
 from lstm_lib.model.data import wave_band
-from lstm_lib.study.task import WaveTask
+from lstm_lib.runs.task import WaveTask
 from lstm_lib.training.config import TrainConfig
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -11,11 +11,11 @@ import pytest
 
 from lstm_lib import cli
 from lstm_lib.fields import Settings, section, setting
-from lstm_lib.study.port import PortSettings
-from lstm_lib.study.settings import CHAPTERS, ArticleRun, PortChapter, Study, Timing
-from lstm_lib.study.task import WaveTask
+from lstm_lib.port.example import PortSettings
+from lstm_lib.runs.task import WaveTask
+from lstm_lib.runs.trial import EvalSettings
+from lstm_lib.settings import CHAPTERS, ArticleRun, PortChapter, Study, Timing
 from lstm_lib.training.config import TrainConfig
-from lstm_lib.training.trial import EvalSettings
 from lstm_lib.validation import SettingError
 
 CLASSES = [TrainConfig, WaveTask, EvalSettings, PortSettings, Study, ArticleRun, Timing, PortChapter]

@@ -21,7 +21,7 @@ import pytest
 import torch
 
 from lstm_lib import cli, load, save, sine_waves, train
-from lstm_lib.study.cluster import SCHEDULER_ENV
+from lstm_lib.runs.cluster import SCHEDULER_ENV
 from lstm_lib.training import checkpoint as ckpt
 from lstm_lib.training.config import TrainConfig
 from lstm_lib.validation import load_yaml
@@ -32,7 +32,7 @@ TINY = ["--iterations", "3", "--n-hidden", "4", "--n-train", "2", "--length", "1
 @pytest.fixture
 def no_training(monkeypatch):
     """Any training started fails the test: the refusal must come first."""
-    import lstm_lib.study.experiments as ex
+    import lstm_lib.runs.experiments as ex
     import lstm_lib.training.train as tr
 
     def fail(*args, **kwargs):
@@ -427,7 +427,7 @@ def test_outputs_under_proc_are_refused(model, capsys, no_training):
     ],
 )
 def test_bad_overrides_are_refused_naming_overrides(overrides, says):
-    from lstm_lib.study.settings import settings_for
+    from lstm_lib.settings import settings_for
 
     for chapter in ("01_lstm_cell", "05_weighted_training", "08_pytorch_port"):
         with pytest.raises(ValueError, match=says):
@@ -435,7 +435,7 @@ def test_bad_overrides_are_refused_naming_overrides(overrides, says):
 
 
 def test_study_for_refuses_profile_in_overrides_by_name():
-    from lstm_lib.study.settings import study_for
+    from lstm_lib.settings import study_for
 
     with pytest.raises(ValueError, match="overrides cannot set profile"):
         study_for("quick", **{"profile": "full"})

@@ -12,15 +12,15 @@ import pytest
 
 from lstm_lib import sources
 from lstm_lib.book import runner
-from lstm_lib.study import experiments
+from lstm_lib.runs import experiments
 
 ROOT = Path(__file__).resolve().parents[1]
-LAYERS = ["model", "training", "study", "figures", "book", "cli"]
+LAYERS = ["model", "training", "stats", "runs", "port", "settings", "study", "figures", "book", "cli"]
 """From the bottom up: a module may import its own layer and those below (and the base modules)."""
 BOOK_PACKAGES = ("papermill", "myst_nb", "jupyter_book", "IPython", "nbformat", "sphinx")
 
 
-PLACED = {"theano_reference": "training", "__main__": "cli"}
+PLACED = {"theano_reference": "training", "settings": "settings", "__main__": "cli"}
 """Top-level modules that belong to a layer: the PyTensor reference of the article's training, the entry point."""
 
 

@@ -15,14 +15,14 @@ from lstm_lib.fields import Settings
 def chapter_setup(chapter: str, profile: str, overrides: dict[str, Any] | None = None) -> Any:
     """What every chapter does first, in one call: refuse a parameter papermill injected that the chapter
     does not declare, build the chapter's settings for ``profile`` with ``overrides`` (the one validation,
-    :func:`lstm_lib.study.settings.settings_for`), style the figures, run torch on one thread (steady
+    :func:`lstm_lib.settings.settings_for`), style the figures, run torch on one thread (steady
     timings on a shared machine; results do not depend on it), and glue ``profile_name`` and
     ``environment`` for the page's provenance line. Returns the settings."""
     import torch
 
     from lstm_lib.figures.style import use_style
-    from lstm_lib.study.records import environment
-    from lstm_lib.study.settings import settings_for
+    from lstm_lib.runs.records import environment
+    from lstm_lib.settings import settings_for
 
     reject_unknown_parameters()
     settings: Settings = settings_for(chapter, profile, overrides)

@@ -16,12 +16,12 @@ import yaml
 from lstm_lib import sources
 from lstm_lib.book import nbclean
 from lstm_lib.files import atomic_write_text
-from lstm_lib.study.settings import PROFILE_NAMES
+from lstm_lib.settings import PROFILE_NAMES
 from lstm_lib.validation import excerpt, shorten
 
 ROOT = Path(__file__).resolve().parents[2]
 PROFILES = PROFILE_NAMES
-"""The profiles, defined once in :data:`lstm_lib.study.settings.PROFILES`."""
+"""The profiles, defined once in :data:`lstm_lib.settings.PROFILES`."""
 
 
 class BookError(RuntimeError):
@@ -174,11 +174,11 @@ def _ensure_clean_filter(root: Path) -> None:
 def _plan(profile: str, root: Path, only: list[str] | None) -> list[tuple[Path, dict]]:
     """Each selected chapter with its parameters (the profile alone), all checked before anything runs:
     the chapter's ``parameters`` cell must declare ``profile``, and the settings of a chapter of this book
-    are built for the profile by :func:`lstm_lib.study.settings.settings_for`, the call the chapter itself
+    are built for the profile by :func:`lstm_lib.settings.settings_for`, the call the chapter itself
     makes first (a chapter the settings do not know, such as a test's, checks itself when it runs)."""
     import papermill
 
-    from lstm_lib.study.settings import CHAPTERS, settings_for
+    from lstm_lib.settings import CHAPTERS, settings_for
 
     if profile not in PROFILES:
         raise BookInputError(f"profile must be one of {PROFILES}, got {excerpt(profile)}")
@@ -240,7 +240,7 @@ def _run(path: Path, parameters: dict, digest: str, root: Path) -> None:
 
 
 LIBRARY_MARK = "[lstm_lib] "
-"""Lines the library prints for the build log (:func:`lstm_lib.study.records.report`): which committed
+"""Lines the library prints for the build log (:func:`lstm_lib.runs.records.report`): which committed
 results a chapter used or why it retrained them."""
 
 

@@ -10,13 +10,13 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
 from lstm_lib.figures.style import COLORS, PAGE_WIDTH
-from lstm_lib.study import port
-from lstm_lib.study.experiments import Table
-from lstm_lib.study.verdicts import interval_text
+from lstm_lib.port import example as port
+from lstm_lib.runs.experiments import Table
+from lstm_lib.stats.verdicts import interval_text
 
 
 def plot_port_run(ax: plt.Axes, run) -> None:
-    """The per-step numbers of a :class:`lstm_lib.study.port.PortRun` on one log-scaled axis, with
+    """The per-step numbers of a :class:`lstm_lib.port.example.PortRun` on one log-scaled axis, with
     every loss evaluation of step ``k`` spread over ``[k, k + 1)`` (upstream prints them all)."""
     steps = range(1, len(run.test_loss) + 1)
     ax.plot(steps, run.train_loss, "o-", ms=3, color=COLORS["lbfgs"], label="training loss (start of step)")

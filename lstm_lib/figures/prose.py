@@ -10,8 +10,8 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
+from lstm_lib.stats.verdicts import EQUIVALENT, FAILS, HOLDS, INCONCLUSIVE, MARGIN, Paired
 from lstm_lib.study.claims import FAILURE_CEILING, FailureRate
-from lstm_lib.study.verdicts import EQUIVALENT, FAILS, HOLDS, INCONCLUSIVE, MARGIN, Paired
 
 SUBJECTS = {
     "weighted": ("weighting", "plain training"),

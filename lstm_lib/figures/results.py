@@ -16,10 +16,10 @@ from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormat
 
 from lstm_lib.figures.style import COLORS, PAGE_WIDTH
 from lstm_lib.model.network import generate
+from lstm_lib.runs.experiments import Table
+from lstm_lib.runs.trial import Run
+from lstm_lib.stats.verdicts import MARGIN, Paired
 from lstm_lib.study.analysis import curve_band
-from lstm_lib.study.experiments import Table
-from lstm_lib.study.verdicts import MARGIN, Paired
-from lstm_lib.training.trial import Run
 
 WAVE_UNITS = "x (dimensionless)"
 

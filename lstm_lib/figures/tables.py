@@ -29,7 +29,7 @@ SUMMARY_COLUMNS = {
 def summary_rows(
     summary: Sequence[Mapping], by: str, columns: Sequence[str], fmt: str = ".3g"
 ) -> list[dict[str, object]]:
-    """Rows of :meth:`lstm_lib.study.experiments.Table.summary` as text ``mean [low, high]`` per column."""
+    """Rows of :meth:`lstm_lib.runs.experiments.Table.summary` as text ``mean [low, high]`` per column."""
     out = []
     for entry in summary:
         row: dict[str, object] = {by: str(entry[by]), "seeds": entry["seeds"], "diverged": entry["diverged"]}

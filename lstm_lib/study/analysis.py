@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import torch
 
-from lstm_lib.study.experiments import Table
+from lstm_lib.runs.experiments import Table
 
 
 def curve_band(

@@ -13,10 +13,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from lstm_lib.study.cluster import SCHEDULER_ENV, check_scheduler, scheduler_from_env
-from lstm_lib.study.experiments import compare
-from lstm_lib.study.records import provenance, write_rows
-from lstm_lib.study.settings import PROFILE_NAMES, REGIMES, study_for
+from lstm_lib.runs.cluster import SCHEDULER_ENV, check_scheduler, scheduler_from_env
+from lstm_lib.runs.experiments import compare
+from lstm_lib.runs.records import provenance, write_rows
+from lstm_lib.settings import PROFILE_NAMES, REGIMES, study_for
 from lstm_lib.validation import Parser, check_output_file
 
 RESULTS = Path(__file__).resolve().parents[2] / "results"

@@ -3,7 +3,7 @@
 Two tables, kept apart:
 
 - :func:`article_claims`: what the article asserts, quoted with where it stands in the text,
-  each decided by :func:`lstm_lib.study.verdicts.paired` on shared seeds (effect, interval,
+  each decided by :func:`lstm_lib.stats.verdicts.paired` on shared seeds (effect, interval,
   seeds, verdict, and the power behind an "inconclusive").
 - :func:`rebuild_checks`: checks of our rebuild that the article implies but does not state
   (its kernel is lost): the packed kernel is a standard LSTM, it learns the next value, it
@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 from scipy import stats
 
-from lstm_lib.study.experiments import Table
-from lstm_lib.study.verdicts import EQUIVALENT, FAILS, HOLDS, INCONCLUSIVE, Paired, confirmed, paired, same_function
+from lstm_lib.runs.experiments import Table
+from lstm_lib.stats.verdicts import EQUIVALENT, FAILS, HOLDS, INCONCLUSIVE, Paired, confirmed, paired, same_function
 
 QUOTES = {
     "adagrad": (
@@ -197,7 +197,7 @@ def rebuild_checks(
     """Checks of the rebuild the article implies: standard kernel, one-step learning, free-running.
 
     Their verdicts are the checks' words, ``confirmed`` / ``not confirmed``
-    (:data:`lstm_lib.study.verdicts.CONFIRMED`), never the claims' ``holds``.
+    (:data:`lstm_lib.stats.verdicts.CONFIRMED`), never the claims' ``holds``.
     """
     rows = [
         {
@@ -289,8 +289,8 @@ def measure(study, cache_dir=None, executor=None, progress: bool = False) -> Mea
     chapters 4-7 run them, so a rebuilt table is the chapters' table. ``cache_dir`` defaults to
     the shared training cache.
     """
-    from lstm_lib.study.experiments import DEFAULT_CACHE, compare
-    from lstm_lib.study.settings import REGIMES
+    from lstm_lib.runs.experiments import DEFAULT_CACHE, compare
+    from lstm_lib.settings import REGIMES
 
     kw = {"workers": study.workers, "cache_dir": cache_dir or DEFAULT_CACHE, "executor": executor, "progress": progress}
     tasks = {regime: study.task(regime) for regime in REGIMES}
@@ -328,9 +328,9 @@ def claim_records(rows: list[dict]) -> list[dict]:
 
 
 def with_family(rows: list[dict]) -> list[dict]:
-    """The claims rows with the family view (:mod:`lstm_lib.study.family`) of every paired comparison:
+    """The claims rows with the family view (:mod:`lstm_lib.stats.family`) of every paired comparison:
     Holm-adjusted verdict over all of them, seeds each way, Wilcoxon p, and the fragility mark."""
-    from lstm_lib.study import family
+    from lstm_lib.stats import family
 
     indices = [i for i, r in enumerate(rows) if isinstance(r["result"], Paired)]
     views = family.family([rows[i]["result"] for i in indices])

@@ -12,10 +12,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from lstm_lib.runs.experiments import Table, compare
+from lstm_lib.runs.records import committed_runs, provenance, report, write_rows
+from lstm_lib.settings import Study, study_for
 from lstm_lib.study.claims import paired_free
-from lstm_lib.study.experiments import Table, compare
-from lstm_lib.study.records import committed_runs, provenance, report, write_rows
-from lstm_lib.study.settings import Study, study_for
 from lstm_lib.training.config import TrainConfig
 
 PRECISION_METHODS = ("plain", "weighted", "denoising")
@@ -30,7 +30,7 @@ def precision_configs(study: Study, dtype: str) -> list[TrainConfig]:
 
 def float64_table(study: Study, seeds: list[int], path: Path = RESULTS) -> tuple[Table, str]:
     """The float64 side of the check, and where it came from: the committed rows when they are exactly
-    this study's runs (:func:`lstm_lib.study.records.committed_runs`), else trained now.
+    this study's runs (:func:`lstm_lib.runs.records.committed_runs`), else trained now.
 
     The second value, also printed as one line for the build log, says which and why; a damaged
     results file is an error, never a silent retraining.

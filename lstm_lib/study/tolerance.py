@@ -19,8 +19,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from lstm_lib.runs.records import write_rows
 from lstm_lib.study import verify
-from lstm_lib.study.records import write_rows
 from lstm_lib.validation import check_output_file
 
 PERTURBATIONS = ("MKL_CBWR=COMPATIBLE", "MKL_CBWR=AVX2", "ATEN_CPU_CAPABILITY=default", "ONEDNN_MAX_CPU_ISA=SSE41")

@@ -4,7 +4,7 @@
 with what it records:
 
 - *same fingerprint* (same torch, MKL, oneDNN, CPU model and capability, switches; see
-  :mod:`lstm_lib.study.fingerprint`): every measured column equals the committed one to
+  :mod:`lstm_lib.runs.fingerprint`): every measured column equals the committed one to
   :data:`SAME_RTOL` relative ("bit-identical" in practice);
 - *another fingerprint*: the training and held-out data hash to the recorded values (they are
   made without CPU-dependent arithmetic, so they must), and the measures that do not amplify
@@ -24,10 +24,10 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from lstm_lib.study.experiments import run_jobs, tensor_hash
-from lstm_lib.study.fingerprint import describe_difference
-from lstm_lib.study.records import ResultsError, read_rows
-from lstm_lib.study.task import WaveTask
+from lstm_lib.runs.experiments import run_jobs, tensor_hash
+from lstm_lib.runs.fingerprint import describe_difference
+from lstm_lib.runs.records import ResultsError, read_rows
+from lstm_lib.runs.task import WaveTask
 from lstm_lib.training.config import TrainConfig
 
 RESULTS = Path(__file__).resolve().parents[2] / "results"
@@ -157,7 +157,7 @@ def select(rows: list[tuple[Path, dict]], n: int | None) -> list[tuple[Path, dic
 def retrain(
     selected: list[tuple[Path, dict]], workers: int = 2, executor=None, progress: bool = True
 ) -> list[tuple[tuple[Path, dict], dict]]:
-    """Each selected row with its retrained row, through :func:`~lstm_lib.study.experiments.run_jobs` (no cache)."""
+    """Each selected row with its retrained row, through :func:`~lstm_lib.runs.experiments.run_jobs` (no cache)."""
     by_task: dict[str, list[tuple[Path, dict]]] = {}
     for path, row in selected:
         if not row.get("task"):
@@ -173,7 +173,7 @@ def retrain(
 
 
 def task_of(task_json: str) -> WaveTask:
-    """The task a row records (JSON of a :class:`~lstm_lib.study.task.WaveTask`)."""
+    """The task a row records (JSON of a :class:`~lstm_lib.runs.task.WaveTask`)."""
     values = json.loads(task_json)
     return WaveTask.make(**{**values, "prime_lengths": tuple(values["prime_lengths"])})
 
@@ -311,7 +311,7 @@ def agreement(committed: list[dict], other: list[dict]) -> Agreement:
 
 def switches_of(fingerprint: str) -> str:
     """The arithmetic switches a fingerprint records as set, e.g. ``MKL_CBWR=COMPATIBLE``; ``none`` if none."""
-    from lstm_lib.study.fingerprint import SWITCHES
+    from lstm_lib.runs.fingerprint import SWITCHES
 
     try:
         values = json.loads(fingerprint)

@@ -15,8 +15,8 @@ def diverged(loss: float, scale: float, factor: float = BLOWUP_FACTOR) -> bool:
 
     ``scale`` is what the loss is measured against: :func:`lstm_lib.training.train.train` passes
     the larger of its first loss and the loss of predicting zeros, with :data:`BLOWUP_FACTOR`. The
-    port (:mod:`lstm_lib.study.port`) checks mean squared errors of unit sines once per L-BFGS step
+    port (:mod:`lstm_lib.port.example`) checks mean squared errors of unit sines once per L-BFGS step
     and passes a scale of 1 with its own smaller factor, so it gives up earlier on a run that has
-    left the waves' range (its documented :data:`lstm_lib.study.port.EXPLODE_AT`).
+    left the waves' range (its documented :data:`lstm_lib.port.example.EXPLODE_AT`).
     """
     return not math.isfinite(loss) or loss > factor * scale

@@ -71,7 +71,7 @@ def test_a_chapter_without_a_profile_parameter_fails_before_any_chapter_runs(sit
 def test_a_bad_profile_setting_of_a_late_chapter_fails_before_the_first_runs(tmp_path: Path, monkeypatch) -> None:
     """The runner builds each chapter's settings as the chapter will, so a bad value in the profile
     of the last chapter stops the build before the first chapter runs."""
-    from lstm_lib.study import settings
+    from lstm_lib import settings
 
     (tmp_path / "chapters").mkdir()
     (tmp_path / "_toc.yml").write_text(

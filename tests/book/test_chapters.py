@@ -15,8 +15,8 @@ import papermill
 import pytest
 
 from lstm_lib.book import runner as book
-from lstm_lib.study.settings import CHAPTERS as SETTINGS
-from lstm_lib.study.settings import PROFILES, settings_for
+from lstm_lib.settings import CHAPTERS as SETTINGS
+from lstm_lib.settings import PROFILES, settings_for
 
 CHAPTERS = book.chapters()
 

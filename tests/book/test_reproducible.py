@@ -42,7 +42,7 @@ TINY_NOTEBOOK = [
         "from myst_nb import glue\n"
         "from lstm_lib import TrainConfig, save, train\n"
         "from lstm_lib.figures.style import save as save_figure, use_style\n"
-        "from lstm_lib.study.task import WaveTask\n"
+        "from lstm_lib.runs.task import WaveTask\n"
         "use_style()\n"
         "task = WaveTask.make(n_train=3, length=30)\n"
         "config = TrainConfig(iterations=iterations, n_hidden=6, seed=seed, method='denoising')\n"

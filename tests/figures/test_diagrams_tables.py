@@ -48,7 +48,7 @@ def test_plot_port_run_draws_the_three_measures_per_step():
     import matplotlib.pyplot as plt
 
     from lstm_lib.figures.port import plot_port_run
-    from lstm_lib.study.port import PortRun, PortSettings
+    from lstm_lib.port.example import PortRun, PortSettings
 
     run = PortRun(PortSettings(), train_loss=[0.5, 1e-3], test_loss=[1e-3, 1e-4], free_mse=[0.8, 0.2], seconds=[1, 2])
     fig, ax = plt.subplots()
@@ -64,7 +64,7 @@ def test_plot_port_run_spreads_every_loss_evaluation_over_its_step():
     import matplotlib.pyplot as plt
 
     from lstm_lib.figures.port import plot_port_run
-    from lstm_lib.study.port import PortRun, PortSettings
+    from lstm_lib.port.example import PortRun, PortSettings
 
     evals = [[0.5, 0.4, 0.3, 0.2], [0.2, 0.1]]
     run = PortRun(PortSettings(), [0.5, 0.2], [0.3, 0.1], [0.8, 0.2], [1, 2], evaluations=evals)

@@ -15,10 +15,10 @@ import torch
 
 from lstm_lib import Spec, init_params
 from lstm_lib.figures import diagrams, loss, port, results, style
-from lstm_lib.study.experiments import Table
-from lstm_lib.study.port import PortRun, PortSettings
-from lstm_lib.study.verdicts import paired
-from lstm_lib.training.trial import Run
+from lstm_lib.port.example import PortRun, PortSettings
+from lstm_lib.runs.experiments import Table
+from lstm_lib.runs.trial import Run
+from lstm_lib.stats.verdicts import paired
 
 SPEC = Spec(1, 3, 1)
 PRIME, HORIZON = 12, 30

@@ -7,10 +7,10 @@ import torch
 
 from lstm_lib.figures.prose import claim_phrases, failure_phrase, paired_phrase
 from lstm_lib.figures.results import ordinal, percentile_runs
+from lstm_lib.runs.experiments import Table
+from lstm_lib.runs.trial import Run
+from lstm_lib.stats.verdicts import EQUIVALENT, FAILS, HOLDS, INCONCLUSIVE, Paired
 from lstm_lib.study.claims import FailureRate
-from lstm_lib.study.experiments import Table
-from lstm_lib.study.verdicts import EQUIVALENT, FAILS, HOLDS, INCONCLUSIVE, Paired
-from lstm_lib.training.trial import Run
 
 
 def _paired(verdict, effect, low, high):

@@ -22,8 +22,8 @@ import pytest
 import torch
 
 from lstm_lib.model.data import band_parameters
-from lstm_lib.study import port
-from lstm_lib.study.settings import study_for
+from lstm_lib.port import example as port
+from lstm_lib.settings import study_for
 
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = (0, 7, 23)

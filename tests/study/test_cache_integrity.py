@@ -11,10 +11,10 @@ import pytest
 import torch
 
 from lstm_lib import TrainConfig, sine_waves
-from lstm_lib.study import experiments as ex
-from lstm_lib.study import store
-from lstm_lib.study.experiments import EvalSettings, FixedTask, compare
-from lstm_lib.training.trial import train_and_evaluate
+from lstm_lib.runs import experiments as ex
+from lstm_lib.runs import store
+from lstm_lib.runs.experiments import EvalSettings, FixedTask, compare
+from lstm_lib.runs.trial import train_and_evaluate
 
 DATA = sine_waves(3, 30, 4.0, seed=1)
 EVAL = sine_waves(2, 30, 4.0, seed=2)

@@ -27,8 +27,8 @@ def test_answers_and_summary_name_every_regime_and_verdict():
 
 
 def _table(final_mse, horizon):
-    from lstm_lib.study.experiments import Table
-    from lstm_lib.training.trial import Run
+    from lstm_lib.runs.experiments import Table
+    from lstm_lib.runs.trial import Run
 
     pairs = enumerate(zip(final_mse, horizon, strict=True))
     return Table(
@@ -46,7 +46,7 @@ def test_rebuild_checks_speak_the_checks_words_never_the_claims():
 
 
 def test_mechanism_checks_have_their_own_words():
-    from lstm_lib.study.verdicts import MECHANISM_WORDS, paired
+    from lstm_lib.stats.verdicts import MECHANISM_WORDS, paired
 
     lower = paired([1.0, 1.1, 0.9, 1.05], [2.0, 2.3, 1.8, 2.1])  # a/b about 0.5 on every seed: the claimed way
     higher = paired([2.0, 2.3, 1.8, 2.1], [1.0, 1.1, 0.9, 1.05])

@@ -11,9 +11,9 @@ import torch
 
 from lstm_lib import TrainConfig, sine_waves
 from lstm_lib.cli import main
-from lstm_lib.study import experiments as ex
-from lstm_lib.study.cluster import SCHEDULER_ENV
-from lstm_lib.study.experiments import EvalSettings, FixedTask, compare
+from lstm_lib.runs import experiments as ex
+from lstm_lib.runs.cluster import SCHEDULER_ENV
+from lstm_lib.runs.experiments import EvalSettings, FixedTask, compare
 
 distributed = pytest.importorskip("distributed")
 

@@ -10,9 +10,9 @@ import pytest
 import torch
 
 from lstm_lib import TrainConfig, sine_waves, sources, train
-from lstm_lib.study import experiments as ex
-from lstm_lib.study.experiments import EvalSettings, FixedTask, Run, Table, compare
-from lstm_lib.study.statistics import geometric_interval
+from lstm_lib.runs import experiments as ex
+from lstm_lib.runs.experiments import EvalSettings, FixedTask, Run, Table, compare
+from lstm_lib.stats.statistics import geometric_interval
 
 DATA = sine_waves(3, 30, 4.0, seed=1)
 EVAL = sine_waves(2, 30, 4.0, seed=2)
@@ -129,7 +129,7 @@ def test_source_hash_tracks_training_code_not_cli_or_book(tmp_path, monkeypatch)
     monkeypatch.setattr(sources, "PACKAGE", package)
     before = REAL_SOURCE_HASH()
     assert len(before) == 64 and before == REAL_SOURCE_HASH()
-    for untouched in ("cli.py", "book/runner.py", "book/nbclean.py", "study/verdicts.py", "figures/style.py"):
+    for untouched in ("cli.py", "book/runner.py", "book/nbclean.py", "stats/verdicts.py", "figures/style.py"):
         with open(package / untouched, "a") as fh:
             fh.write("# cannot change a trained result\n")
         assert REAL_SOURCE_HASH() == before, untouched

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from lstm_lib.study import family
-from lstm_lib.study.verdicts import FAILS, HOLDS, INCONCLUSIVE, paired
+from lstm_lib.stats import family
+from lstm_lib.stats.verdicts import FAILS, HOLDS, INCONCLUSIVE, paired
 
 
 def _holm_by_definition(p: list[float]) -> list[float]:

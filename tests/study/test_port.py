@@ -1,4 +1,4 @@
-"""lstm_lib.study.port: upstream's model, data recipe, seeding, run and cache, against independent references."""
+"""lstm_lib.port.example: upstream's model, data recipe, seeding, run and cache, against independent references."""
 
 import math
 
@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from lstm_lib.model.exact import correctly_rounded_sin
-from lstm_lib.study import port
+from lstm_lib.port import example as port
 from lstm_lib.training import config
 
 

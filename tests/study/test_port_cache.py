@@ -1,4 +1,4 @@
-"""The port's runs go through the checksummed cache every trained run goes through (lstm_lib.study.store)."""
+"""The port's runs go through the checksummed cache every trained run goes through (lstm_lib.runs.store)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ import pytest
 import torch
 
 from lstm_lib import sources
-from lstm_lib.study import experiments, port
+from lstm_lib.port import example as port
+from lstm_lib.runs import experiments
 
 SMALL = port.PortSettings(seed=1, n_waves=6, length=20, steps=2, future=8)
 
@@ -168,7 +169,7 @@ def test_port_source_hash_tracks_the_code_a_port_run_reaches(tmp_path, monkeypat
     shutil.copytree(sources.PACKAGE, package, ignore=shutil.ignore_patterns("__pycache__"))
     monkeypatch.setattr(sources, "PACKAGE", package)
     before, training = port.source_hash(), experiments.source_hash()
-    for untouched in ("cli.py", "figures/port.py", "book/runner.py", "study/verdicts.py"):
+    for untouched in ("cli.py", "figures/port.py", "book/runner.py", "stats/verdicts.py"):
         with open(package / untouched, "a") as fh:
             fh.write("# cannot change a port run\n")
         assert port.source_hash() == before, untouched
@@ -176,6 +177,6 @@ def test_port_source_hash_tracks_the_code_a_port_run_reaches(tmp_path, monkeypat
         fh.write("# the divergence rule changed\n")
     after = port.source_hash()
     assert after != before and experiments.source_hash() != training  # one rule: both caches see it
-    with open(package / "study" / "port.py", "a") as fh:
+    with open(package / "port" / "example.py", "a") as fh:
         fh.write("# the port changed\n")
     assert port.source_hash() != after

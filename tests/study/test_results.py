@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import pytest
 
+from lstm_lib.runs.records import read_rows
 from lstm_lib.study import verify
-from lstm_lib.study.records import read_rows
 
 FIXED = (
     ("precision-float64.csv", "plain", 3, "easy"),  # float64, Adagrad

@@ -8,8 +8,8 @@ import pytest
 import torch
 
 from lstm_lib.model.data import band_parameters
-from lstm_lib.study.settings import CHAPTERS, PROFILES, settings_for, study_for
-from lstm_lib.study.task import WaveTask
+from lstm_lib.runs.task import WaveTask
+from lstm_lib.settings import CHAPTERS, PROFILES, settings_for, study_for
 from lstm_lib.validation import SettingError
 
 

@@ -1,4 +1,4 @@
-"""lstm_lib.study.statistics: t-intervals and power, checked against closed forms and simulation."""
+"""lstm_lib.stats.statistics: t-intervals and power, checked against closed forms and simulation."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from lstm_lib.study.statistics import (
+from lstm_lib.stats.statistics import (
     detectable_effect,
     geometric_interval,
     mean_interval,

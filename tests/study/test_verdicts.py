@@ -1,4 +1,4 @@
-"""lstm_lib.study.verdicts (the paired rule), curve bands and summary rows."""
+"""lstm_lib.stats.verdicts (the paired rule), curve bands and summary rows."""
 
 import math
 
@@ -6,9 +6,9 @@ import pytest
 import torch
 
 from lstm_lib.figures.tables import summary_rows
-from lstm_lib.study import verdicts
+from lstm_lib.stats import verdicts
+from lstm_lib.stats.statistics import geometric_interval
 from lstm_lib.study.analysis import curve_band
-from lstm_lib.study.statistics import geometric_interval
 
 T_975_4 = 2.7764451051977987  # t_{0.975, 4} from printed tables
 

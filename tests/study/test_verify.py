@@ -16,11 +16,12 @@ from pathlib import Path
 import pytest
 
 from lstm_lib import cli
-from lstm_lib.study import claims, records, verify
-from lstm_lib.study.experiments import compare
-from lstm_lib.study.fingerprint import fingerprint_text
-from lstm_lib.study.records import ResultsError, committed_runs, provenance, read_rows, write_rows
-from lstm_lib.study.task import WaveTask
+from lstm_lib.runs import records
+from lstm_lib.runs.experiments import compare
+from lstm_lib.runs.fingerprint import fingerprint_text
+from lstm_lib.runs.records import ResultsError, committed_runs, provenance, read_rows, write_rows
+from lstm_lib.runs.task import WaveTask
+from lstm_lib.study import claims, verify
 from lstm_lib.training.config import TrainConfig
 
 TOLERANCE = 1e-3
@@ -234,7 +235,7 @@ def test_verify_missing_or_damaged_file_is_exit_2_without_training(committed, tm
 @pytest.fixture(scope="module")
 def quick_claims(tmp_path_factory) -> tuple[Path, Path]:
     """The quick profile's claims table, committed; and its cache, so the rebuild trains nothing new."""
-    from lstm_lib.study.settings import study_for
+    from lstm_lib.settings import study_for
 
     folder = tmp_path_factory.mktemp("claims")
     table = claims.measure(study_for("quick"), cache_dir=folder / "cache").table

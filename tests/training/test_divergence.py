@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from lstm_lib.study import port
+from lstm_lib.port import example as port
 from lstm_lib.training import divergence, train
 from lstm_lib.training.divergence import BLOWUP_FACTOR, diverged
 

@@ -3,7 +3,7 @@
 **The rule** (:func:`paired`). Both sides ran on the same seeds (same data, same initial
 weights), so each seed gives one pair. For errors (``log=True``) the effect is the geometric
 mean of the per-seed ratios ``a/b``; its 95% interval is the t-interval of the mean log-ratio
-(:mod:`lstm_lib.study.statistics`), exponentiated. Then:
+(:mod:`lstm_lib.stats.statistics`), exponentiated. Then:
 
 - the interval excludes "no effect" (1, or 0 with ``log=False``): **holds** if the effect points
   the claimed way (``a`` better than ``b``), **does not hold** otherwise;
@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lstm_lib.study.statistics import detectable_effect, geometric_interval, mean_interval, seeds_needed, t_interval
+from lstm_lib.stats.statistics import detectable_effect, geometric_interval, mean_interval, seeds_needed, t_interval
 from lstm_lib.validation import check_float
 
 HOLDS = "holds"

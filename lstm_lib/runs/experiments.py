@@ -4,7 +4,7 @@ The cache key covers the config, the training and evaluation data, the evaluatio
 torch version and a hash of the lstm_lib code that training and evaluation reach
 (:mod:`lstm_lib.sources`), so a
 rebuild with nothing changed trains nothing, and a change to that code or to a parameter retrains
-what it affects. Entries are kept by :mod:`lstm_lib.study.store`, as the port's runs are: written
+what it affects. Entries are kept by :mod:`lstm_lib.runs.store`, as the port's runs are: written
 atomically with a checksum of their content and verified on reading; a corrupted, partial or
 bit-rotten entry is recomputed, never trusted.
 """
@@ -27,15 +27,14 @@ from tqdm import tqdm
 
 from lstm_lib import sources
 from lstm_lib.model.spec import Spec
-from lstm_lib.study import store
-from lstm_lib.study.cluster import dask_executor, scheduler_from_env
-from lstm_lib.study.fingerprint import fingerprint_text
-from lstm_lib.study.statistics import geometric_interval, mean_interval
-from lstm_lib.study.store import check_cache_dir, tensor_hash
-from lstm_lib.study.task import WaveTask
-from lstm_lib.training import trial
+from lstm_lib.runs import store, trial
+from lstm_lib.runs.cluster import dask_executor, scheduler_from_env
+from lstm_lib.runs.fingerprint import fingerprint_text
+from lstm_lib.runs.store import check_cache_dir, tensor_hash
+from lstm_lib.runs.task import WaveTask
+from lstm_lib.runs.trial import EvalSettings, Run, train_and_evaluate
+from lstm_lib.stats.statistics import geometric_interval, mean_interval
 from lstm_lib.training.config import TrainConfig
-from lstm_lib.training.trial import EvalSettings, Run, train_and_evaluate
 from lstm_lib.validation import check_int, check_sequences
 
 ERROR_COLUMNS = ("final_mse", "free_mse", "teacher_mse", "final_loss")
@@ -100,7 +99,7 @@ class Table:
         """Per group: the mean of each column over the finished runs, with its 95% t-interval.
 
         Errors (:data:`ERROR_COLUMNS`) get the geometric mean and the interval of the mean log;
-        other columns the arithmetic mean (:mod:`lstm_lib.study.statistics`), its interval cut at 0
+        other columns the arithmetic mean (:mod:`lstm_lib.stats.statistics`), its interval cut at 0
         (horizons, seconds and work are never negative; a horizon is also capped at the evaluation's).
         """
         columns = columns or ("final_mse", "free_mse", "horizon", "gflop", "train_seconds")
@@ -154,7 +153,7 @@ TEXTS = ("row", "spec")
 
 
 def _store(path: Path, key: str, run: Run) -> None:
-    """Write a run as a checksummed entry (:func:`lstm_lib.study.store.write`)."""
+    """Write a run as a checksummed entry (:func:`lstm_lib.runs.store.write`)."""
     spec = json.dumps(dataclasses.asdict(run.spec)) if run.spec is not None else ""
     store.write(path, key, {"row": json.dumps(run.row), "spec": spec}, {name: getattr(run, name) for name in TENSORS})
 
@@ -185,7 +184,7 @@ def _init_worker() -> None:
 
 
 def run_trial(config: TrainConfig, data: torch.Tensor, eval_data: torch.Tensor, settings: EvalSettings) -> Run:
-    """:func:`~lstm_lib.training.trial.train_and_evaluate`, its row stamped with the arithmetic it ran on.
+    """:func:`~lstm_lib.runs.trial.train_and_evaluate`, its row stamped with the arithmetic it ran on.
 
     Called where the training runs (a worker process, a Dask worker), so the fingerprint is that
     machine's; training always runs on one torch thread.
@@ -277,9 +276,9 @@ def run_jobs(
     return Table([r for r in runs if r is not None])
 
 
-if __name__ == "__main__":  # python -m lstm_lib.study.experiments --cache-version
+if __name__ == "__main__":  # python -m lstm_lib.runs.experiments --cache-version
     import sys
 
     if sys.argv[1:] != ["--cache-version"]:
-        sys.exit("usage: python -m lstm_lib.study.experiments --cache-version")
+        sys.exit("usage: python -m lstm_lib.runs.experiments --cache-version")
     print(cache_version())

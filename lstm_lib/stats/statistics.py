@@ -7,7 +7,7 @@ Every interval in the book is a **Student-t interval**, computed by :mod:`scipy.
   mapped back by ``exp`` (:func:`geometric_interval`). It never goes below zero.
 - a bounded quantity (a horizon, seconds) by its arithmetic mean and t-interval (:func:`mean_interval`).
 - a comparison of two methods on the **same seeds** by the t-interval of the mean paired
-  difference (of the logs, for errors), as :func:`lstm_lib.study.verdicts.paired` does.
+  difference (of the logs, for errors), as :func:`lstm_lib.stats.verdicts.paired` does.
 
 Why t and not a bootstrap: with 5-20 seeds a percentile bootstrap is too narrow (its coverage
 falls short of 95%) and BCa is unstable; the paired log-ratios of two methods are close to

@@ -16,7 +16,7 @@ import torch
 
 from lstm_lib.fields import Settings, section, setting
 from lstm_lib.model.data import MAX_VALUES, PERIOD_RANGE, band_parameters, wave_band
-from lstm_lib.training.trial import EvalSettings
+from lstm_lib.runs.trial import EvalSettings
 from lstm_lib.validation import SettingError
 
 ARTICLE_ITERATIONS = 1000

@@ -2,8 +2,8 @@
 
 Each row carries what produced it: the full training config (JSON), the task (JSON), a hash of
 its training data and held-out data, the evaluation settings, the lstm_lib version, torch version
-and machine, and the fingerprint of the arithmetic it ran on (:mod:`lstm_lib.study.fingerprint`).
-:func:`read_rows` gives back a :class:`~lstm_lib.study.experiments.Table` whose
+and machine, and the fingerprint of the arithmetic it ran on (:mod:`lstm_lib.runs.fingerprint`).
+:func:`read_rows` gives back a :class:`~lstm_lib.runs.experiments.Table` whose
 rows the chapters summarise exactly as they would freshly trained ones.
 """
 
@@ -23,10 +23,10 @@ from pathlib import Path
 import torch
 
 from lstm_lib.files import atomic_write
-from lstm_lib.study.experiments import Table, tensor_hash
-from lstm_lib.study.fingerprint import cpu_model
+from lstm_lib.runs.experiments import Table, tensor_hash
+from lstm_lib.runs.fingerprint import cpu_model
+from lstm_lib.runs.trial import Run
 from lstm_lib.training.config import TrainConfig
-from lstm_lib.training.trial import Run
 from lstm_lib.validation import excerpt
 
 FLOAT_COLUMNS = ("lr", "noise_std", "weight_rate", "final_loss", "final_mse", "free_mse", "teacher_mse", "horizon")

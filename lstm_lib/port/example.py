@@ -11,7 +11,7 @@ because the teacher-forced loss alone is a poor guide to how well the network dr
 
 A port run stops when it diverges by the training layer's rule (:mod:`lstm_lib.training.divergence`),
 and :func:`cached_run` keeps it in the checksummed cache every trained run goes through
-(:mod:`lstm_lib.study.store`), keyed on its settings, its data, the torch version and the code it reaches.
+(:mod:`lstm_lib.runs.store`), keyed on its settings, its data, the torch version and the code it reaches.
 """
 
 from __future__ import annotations
@@ -32,8 +32,8 @@ from lstm_lib import sources
 from lstm_lib.fields import Settings, setting
 from lstm_lib.model.data import MAX_VALUES
 from lstm_lib.model.exact import correctly_rounded_sin
-from lstm_lib.study import store
-from lstm_lib.study.store import check_cache_dir, tensor_hash
+from lstm_lib.runs import store
+from lstm_lib.runs.store import check_cache_dir, tensor_hash
 from lstm_lib.training.config import LINE_SEARCHES
 from lstm_lib.training.divergence import diverged
 from lstm_lib.validation import check_int, check_seed

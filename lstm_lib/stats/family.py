@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from lstm_lib.study.verdicts import EQUIVALENT, FAILS, HOLDS, INCONCLUSIVE, Paired, paired
+from lstm_lib.stats.verdicts import EQUIVALENT, FAILS, HOLDS, INCONCLUSIVE, Paired, paired
 
 ALPHA = 0.05
 FRAGILE_K = 2

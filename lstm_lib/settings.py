@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from lstm_lib.fields import Settings, section, setting
-from lstm_lib.study.port import PortSettings
-from lstm_lib.study.task import WaveTask
+from lstm_lib.port.example import PortSettings
+from lstm_lib.runs.task import WaveTask
 from lstm_lib.training.config import TrainConfig
 from lstm_lib.validation import SettingError, check_choice, excerpt
 

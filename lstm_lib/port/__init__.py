@@ -1,0 +1,1 @@
+"""The PyTorch example (pytorch/examples time_sequence_prediction), ported and measured."""
