@@ -310,9 +310,6 @@ def format_summary(summary: list[dict], columns: tuple[str, ...]) -> str:
     return "\n".join(lines)
 
 
-COMPARE_COLUMNS = ("final_mse", "free_mse", "horizon", "train_seconds")
-
-
 def _compare_out(text: str | None) -> Path | None:
     """``--out`` checked before any training: a file path in a writable folder (written atomically)."""
     if text is None:
@@ -373,7 +370,9 @@ def _compare(args: argparse.Namespace) -> int:
         f"lr {base.lr:g}; free-running: primes {task.prime_lengths}, horizon {task.horizon} steps, "
         f"threshold {task.threshold:g}"
     )
-    print(format_summary(table.summary(columns=COMPARE_COLUMNS), COMPARE_COLUMNS))
+    from lstm_lib.runs.row import COMPARE
+
+    print(format_summary(table.summary(columns=COMPARE), COMPARE))
     print(f"seconds: {seconds:.2f}")
     if out is not None:
         print(f"wrote {out}")

@@ -7,23 +7,13 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
+from lstm_lib.runs import row as schema
+
 if TYPE_CHECKING:  # IPython comes with the book extra; the CLI's text tables do not need it
     from IPython.display import HTML
 
 
 Format = str | Callable[[object], str]
-
-SUMMARY_COLUMNS = {
-    "label": "method",
-    "seeds": "seeds",
-    "diverged": "diverged",
-    "final_mse": "final training MSE",
-    "free_mse": "free-running MSE",
-    "horizon": "horizon (steps)",
-    "gflop": "GFLOP per run",
-    "train_seconds": "seconds per run",
-}
-"""Headers of the chapters' per-method tables (rows from :func:`summary_rows`). Errors are geometric means."""
 
 
 def summary_rows(
@@ -85,6 +75,6 @@ def html_table(
 
 
 def summary_table(summary: Sequence[Mapping], by: str, columns: Sequence[str], by_header: str = "method") -> HTML:
-    """:func:`summary_rows` as an HTML table, headed by :data:`SUMMARY_COLUMNS`."""
-    headers = {by: by_header, "seeds": "seeds", "diverged": "diverged"} | {c: SUMMARY_COLUMNS[c] for c in columns}
+    """:func:`summary_rows` as an HTML table, each column headed as the row schema heads it."""
+    headers = {by: by_header, "seeds": "seeds", "diverged": "diverged"} | {c: schema.header(c) for c in columns}
     return html_table(summary_rows(summary, by, columns), headers)

@@ -27,6 +27,7 @@ from tqdm import tqdm
 
 from lstm_lib import sources
 from lstm_lib.model.spec import Spec
+from lstm_lib.runs import row as schema
 from lstm_lib.runs import store, trial
 from lstm_lib.runs.cluster import dask_executor, scheduler_from_env
 from lstm_lib.runs.fingerprint import fingerprint_text
@@ -36,9 +37,6 @@ from lstm_lib.runs.trial import EvalSettings, Run, train_and_evaluate
 from lstm_lib.stats.statistics import geometric_interval, mean_interval
 from lstm_lib.training.config import TrainConfig
 from lstm_lib.validation import check_int, check_sequences
-
-ERROR_COLUMNS = ("final_mse", "free_mse", "teacher_mse", "final_loss")
-"""Columns summarised by their geometric mean: errors span decades from seed to seed."""
 
 DEFAULT_CACHE = Path(os.environ.get("LSTM_LIB_CACHE", sources.PACKAGE.parent / ".cache" / "experiments"))
 
@@ -79,7 +77,7 @@ class Table:
 
     def column(self, name: str) -> list:
         """A column over the rows; a diverged run gives NaN (so verdicts can count it)."""
-        return [math.nan if row["diverged"] and name in METRICS else row[name] for row in self.rows]
+        return [math.nan if row["diverged"] and name in schema.MEASURES else row[name] for row in self.rows]
 
     def median_run(self, column: str = "free_mse") -> Run:
         """The finished run whose ``column`` is the median over seeds (the lower middle one for an even count)."""
@@ -98,28 +96,24 @@ class Table:
     def summary(self, by: str = "label", columns: tuple[str, ...] = ()) -> list[dict]:
         """Per group: the mean of each column over the finished runs, with its 95% t-interval.
 
-        Errors (:data:`ERROR_COLUMNS`) get the geometric mean and the interval of the mean log;
+        Errors (:data:`schema.ERRORS`) get the geometric mean and the interval of the mean log;
         other columns the arithmetic mean (:mod:`lstm_lib.stats.statistics`), its interval cut at 0
         (horizons, seconds and work are never negative; a horizon is also capped at the evaluation's).
         """
-        columns = columns or ("final_mse", "free_mse", "horizon", "gflop", "train_seconds")
+        columns = columns or schema.SUMMARY_DEFAULT
         out = []
         for key, group in self.groups(by).items():
             rows = group.rows
             entry = {by: key, "seeds": len(rows), "diverged": sum(r["diverged"] for r in rows)}
             for col in columns:
                 vals = [r[col] for r in rows if not r["diverged"] and math.isfinite(r[col])]
-                summarise = geometric_interval if col in ERROR_COLUMNS else mean_interval
+                summarise = geometric_interval if col in schema.ERRORS else mean_interval
                 mean, low, high = summarise(vals) if vals else (math.nan,) * 3
-                if col not in ERROR_COLUMNS and math.isfinite(low):  # every other column is >= 0
+                if col not in schema.ERRORS and math.isfinite(low):  # every other column is >= 0
                     low = max(low, 0.0)
                 entry.update({col: mean, f"{col}_low": low, f"{col}_high": high})
             out.append(entry)
         return out
-
-
-METRICS = ("final_loss", "final_mse", "free_mse", "teacher_mse", "horizon", "train_seconds", "gflop")
-"""Columns that a diverged run has no value for."""
 
 
 def source_hash() -> str:

@@ -23,15 +23,15 @@ from pathlib import Path
 import torch
 
 from lstm_lib.files import atomic_write
+from lstm_lib.runs import row as schema
 from lstm_lib.runs.experiments import Table, tensor_hash
 from lstm_lib.runs.fingerprint import cpu_model
 from lstm_lib.runs.trial import Run
 from lstm_lib.training.config import TrainConfig
 from lstm_lib.validation import excerpt
 
-FLOAT_COLUMNS = ("lr", "noise_std", "weight_rate", "final_loss", "final_mse", "free_mse", "teacher_mse", "horizon")
-FLOAT_COLUMNS += ("train_seconds", "gflop")
-INT_COLUMNS = ("seed", "iterations", "diverged_at", "evaluations")
+FLOAT_COLUMNS = tuple(name for name, c in schema.COLUMNS.items() if c.kind is float)
+INT_COLUMNS = tuple(name for name, c in schema.COLUMNS.items() if c.kind is int)
 
 
 def machine() -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 import torch
@@ -10,6 +9,7 @@ import torch
 from lstm_lib.fields import Settings, setting
 from lstm_lib.model.network import predict
 from lstm_lib.model.spec import Spec
+from lstm_lib.runs import row as schema
 from lstm_lib.training.config import TrainConfig
 from lstm_lib.training.evaluate import evaluate
 from lstm_lib.training.train import TrainingDiverged, train
@@ -53,22 +53,6 @@ class Run:
     train_step_error: torch.Tensor | None = None
 
 
-def describe(config: TrainConfig) -> dict:
-    """The columns that say what was run: method, optimiser and the settings that tell runs apart."""
-    return {
-        "label": config.label(),
-        "method": config.method,
-        "optimizer": config.optimizer + ("+wolfe" if config.line_search else ""),
-        "seed": config.seed,
-        "lr": config.lr,
-        "noise_std": config.noise_std if config.denoising else 0.0,
-        "weight_rate": config.weight_rate if config.weighted else 1.0,
-        "iterations": config.iterations,
-        "dtype": config.dtype,
-        "config": json.dumps(config.to_dict(), sort_keys=True),
-    }
-
-
 def train_and_evaluate(config: TrainConfig, data: torch.Tensor, eval_data: torch.Tensor, settings: EvalSettings) -> Run:
     """Train ``config`` on ``data`` and judge it on ``eval_data``, on one torch thread.
 
@@ -77,14 +61,11 @@ def train_and_evaluate(config: TrainConfig, data: torch.Tensor, eval_data: torch
     """
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
-    base = describe(config)
     try:
         result = train(config, data, progress=False)
     except TrainingDiverged as exc:
-        nan = float("nan")
-        row = {**base, "diverged": True, "diverged_at": exc.iteration, "evaluations": 0, "gflop": nan}
-        row |= dict.fromkeys(("final_loss", "final_mse", "free_mse", "teacher_mse", "horizon", "train_seconds"), nan)
-        return Run(row, torch.empty(0, dtype=torch.float64), torch.empty(0, dtype=torch.float64), None)
+        empty = torch.empty(0, dtype=torch.float64)
+        return Run(schema.diverged_row(config, exc.iteration), empty, empty.clone(), None)
     finally:
         torch.set_num_threads(threads)
     evals = [
@@ -96,7 +77,7 @@ def train_and_evaluate(config: TrainConfig, data: torch.Tensor, eval_data: torch
         train_step_error = (predict(result.W, result.spec, x) - y).square().mean(dim=(0, 2)).double()
     steps = data.shape[0] * (data.shape[1] - 1)
     row = {
-        **base,
+        **schema.describe(config),
         "diverged": False,
         "diverged_at": -1,
         "final_loss": result.history[-1].item(),
