@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import csv
-import os
 import sys
 import time
 from collections.abc import Callable
@@ -382,19 +381,18 @@ def _compare(args: argparse.Namespace) -> int:
 def _book(args: argparse.Namespace) -> int:
     from lstm_lib.runs.cluster import SCHEDULER_ENV, check_scheduler, scheduler_from_env
 
-    if args.scheduler is not None:
-        if not args.scheduler.strip():
-            raise UsageError("--scheduler", "give a Dask scheduler address such as tcp://host:8786")
-        os.environ[SCHEDULER_ENV] = args.scheduler.strip()  # the chapters' kernels inherit it
+    if args.scheduler is not None and not args.scheduler.strip():
+        raise UsageError("--scheduler", "give a Dask scheduler address such as tcp://host:8786")
     origin = "--scheduler" if args.scheduler is not None else SCHEDULER_ENV
+    scheduler = args.scheduler.strip() if args.scheduler is not None else scheduler_from_env()
     try:
-        if scheduler_from_env() and not args.no_execute:
-            check_scheduler(scheduler_from_env())
+        if scheduler and not args.no_execute:
+            check_scheduler(scheduler)
     except (ImportError, ConnectionError, ValueError) as exc:
         raise UsageError(origin, str(exc)) from None
     try:
-        if not args.no_execute:
-            book.execute(args.profile, only=args.chapter or None, force=args.force)
+        if not args.no_execute:  # the scheduler reaches the chapters as their scheduler setting
+            book.execute(args.profile, only=args.chapter or None, force=args.force, scheduler=scheduler)
         if not args.no_build:
             book.build()
     except book.BookError as exc:  # bad input (a flag, a profile) exits 2, a failed chapter or build 1
@@ -541,7 +539,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--scheduler",
         metavar="ADDRESS",
-        help="run the chapters' multi-seed studies on this Dask scheduler (sets LSTM_LIB_SCHEDULER for them)",
+        help="run the chapters' multi-seed studies on this Dask scheduler (passed to them as their scheduler setting)",
     )
     p.set_defaults(func=_book)
 

@@ -31,6 +31,17 @@ def seed_list(default: tuple[int, ...], help: str, minimum: int = 2) -> tuple[in
 
 
 @dataclass(frozen=True)
+class Parallel(Settings):
+    """Where a chapter's runs train: ``workers`` local processes, or the Dask cluster at ``scheduler``.
+    The book runner passes ``book --scheduler`` down as this setting; nothing reads the environment."""
+
+    workers: int = setting(2, "worker processes", "int", low=1)
+    scheduler: str | None = setting(
+        None, "Dask scheduler address to train on instead of the local workers", "text", optional=True
+    )
+
+
+@dataclass(frozen=True)
 class Study(Settings):
     """Everything the multi-seed chapters share. See :data:`PROFILES` for the values per profile.
 
@@ -57,7 +68,7 @@ class Study(Settings):
     )
     sgd_lr: float = setting(1e-4, "SGD's learning rate", "float", low=0, low_open=True)
     lbfgs_lr: float = setting(0.8, "L-BFGS's fixed step", "float", low=0, low_open=True)
-    workers: int = setting(2, "worker processes", "int", low=1)
+    parallel: Parallel = section(Parallel, "where the runs train")
 
     def task(self, regime: str = "easy") -> WaveTask:
         """The wave task of ``regime`` (``easy`` or ``hard``)."""
@@ -134,7 +145,7 @@ class PortChapter(Settings):
         lambda: TrainConfig(iterations=300, dtype="float32"), "the library's training on the port's waves"
     )
     lib_seeds: tuple[int, ...] = seed_list((0, 1, 2), "seeds of the library's runs", minimum=1)
-    workers: int = setting(2, "worker processes", "int", low=1)
+    parallel: Parallel = section(Parallel, "where the runs train")
     replay_steps: int = setting(6, "L-BFGS steps of the replayed upstream run", "int", low=1)
     replay_length: int = setting(1000, "steps per wave of the replayed run", "int", low=3)
     replay_future: int = setting(1000, "free-running steps drawn by the replayed run", "int", low=1)

@@ -14,11 +14,11 @@ from lstm_lib.fields import Settings, section, setting
 from lstm_lib.port.example import PortSettings
 from lstm_lib.runs.task import WaveTask
 from lstm_lib.runs.trial import EvalSettings
-from lstm_lib.settings import CHAPTERS, ArticleRun, PortChapter, Study, Timing
+from lstm_lib.settings import CHAPTERS, ArticleRun, Parallel, PortChapter, Study, Timing
 from lstm_lib.training.config import TrainConfig
 from lstm_lib.validation import SettingError
 
-CLASSES = [TrainConfig, WaveTask, EvalSettings, PortSettings, Study, ArticleRun, Timing, PortChapter]
+CLASSES = [TrainConfig, WaveTask, EvalSettings, PortSettings, Parallel, Study, ArticleRun, Timing, PortChapter]
 
 
 @dataclass(frozen=True)

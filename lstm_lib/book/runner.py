@@ -171,7 +171,7 @@ def _ensure_clean_filter(root: Path) -> None:
         nbclean.install_filter(root)
 
 
-def _plan(profile: str, root: Path, only: list[str] | None) -> list[tuple[Path, dict]]:
+def _plan(profile: str, root: Path, only: list[str] | None, scheduler: str | None = None) -> list[tuple[Path, dict]]:
     """Each selected chapter with its parameters (the profile alone), all checked before anything runs:
     the chapter's ``parameters`` cell must declare ``profile``, and the settings of a chapter of this book
     are built for the profile by :func:`lstm_lib.settings.settings_for`, the call the chapter itself
@@ -189,14 +189,14 @@ def _plan(profile: str, root: Path, only: list[str] | None) -> list[tuple[Path, 
         if unknown:
             raise BookInputError(f"--chapter {excerpt(unknown)} not in _toc.yml; chapters: {stems}")
         selected = [p for p in selected if p.stem in only]
-    plan = [(path, {"profile": profile}) for path in selected]
-    for path, _ in plan:
+    plan = [(path, _parameters(path.stem, profile, scheduler)) for path in selected]
+    for path, parameters in plan:
         _read(path)
         if "profile" not in papermill.inspect_notebook(str(path)):
             raise BookInputError(f"chapter {path.stem}: its parameters cell must declare profile")
         try:
             if path.stem in CHAPTERS:
-                settings_for(path.stem, profile)
+                settings_for(path.stem, profile, parameters.get("overrides"))
         except ValueError as exc:
             raise BookInputError(f"chapter {path.stem}, profile {profile}: {shorten(str(exc), MAX_ERROR)}") from None
     return plan
@@ -256,7 +256,23 @@ def library_lines(path: Path) -> list[str]:
     return lines[:20]
 
 
-def execute(profile: str = "full", root: Path = ROOT, only: list[str] | None = None, force: bool = False) -> float:
+def _parameters(stem: str, profile: str, scheduler: str | None) -> dict:
+    """A chapter's papermill parameters: the profile, and the Dask scheduler as an override for the chapters
+    whose settings take one (passed down, never through the environment)."""
+    from lstm_lib.settings import CHAPTERS
+
+    if scheduler and stem in CHAPTERS and "scheduler" in CHAPTERS[stem].names():
+        return {"profile": profile, "overrides": {"scheduler": scheduler}}
+    return {"profile": profile}
+
+
+def execute(
+    profile: str = "full",
+    root: Path = ROOT,
+    only: list[str] | None = None,
+    force: bool = False,
+    scheduler: str | None = None,
+) -> float:
     """Run each chapter in place with papermill; stop at the first failure. Returns seconds taken.
 
     Every chapter's parameters are checked before the first one runs. A chapter whose source,
@@ -264,7 +280,7 @@ def execute(profile: str = "full", root: Path = ROOT, only: list[str] | None = N
     :func:`stamp`) is not run again, unless ``force``.
     """
     root = Path(root)
-    plan = _plan(profile, root, only)
+    plan = _plan(profile, root, only, scheduler)
     _ensure_clean_filter(root)
     start = time.perf_counter()
     for path, chapter_params in plan:

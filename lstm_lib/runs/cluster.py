@@ -1,7 +1,8 @@
 """Where compare() runs its trainings: any ``concurrent.futures.Executor``, a Dask cluster included.
 
 A Dask scheduler is named by address (``tcp://host:8786``), given directly or through the
-``LSTM_LIB_SCHEDULER`` environment variable (how the book runner sends every chapter to a cluster).
+``LSTM_LIB_SCHEDULER`` environment variable, which only the command-line entry points read: the library is
+passed its scheduler (a chapter through its ``scheduler`` setting).
 Dask is optional: ``pip install 'lstm_lib[cluster]'``.
 
 Before a client connects, :func:`check_scheduler` asks the address who it is, within Dask's connect

@@ -29,7 +29,7 @@ from lstm_lib import sources
 from lstm_lib.model.spec import Spec
 from lstm_lib.runs import row as schema
 from lstm_lib.runs import store, trial
-from lstm_lib.runs.cluster import dask_executor, scheduler_from_env
+from lstm_lib.runs.cluster import dask_executor
 from lstm_lib.runs.fingerprint import fingerprint_text
 from lstm_lib.runs.store import check_cache_dir, tensor_hash
 from lstm_lib.runs.task import WaveTask
@@ -196,6 +196,7 @@ def compare(
     cache_dir: str | Path | None = DEFAULT_CACHE,
     progress: bool = False,
     executor: Executor | None = None,
+    scheduler: str | None = None,
 ) -> Table:
     """Train every config on every seed's data (the config's own seed is replaced) and evaluate it.
 
@@ -205,7 +206,7 @@ def compare(
     keep the order configs x seeds.
 
     Runs on ``executor`` (any ``concurrent.futures.Executor``, e.g. a Dask client's
-    ``get_executor()``); without one, on the Dask scheduler named by ``$LSTM_LIB_SCHEDULER`` if set,
+    ``get_executor()``); without one, on the Dask cluster whose ``scheduler`` address is given,
     else in ``workers`` local processes (default: the number of cores); one torch thread per training.
     Only this process reads and writes the cache, so workers need no shared disk.
     """
@@ -214,7 +215,7 @@ def compare(
     if not seeds:
         raise ValueError("seeds must be a non-empty list of ints")
     jobs = [c.replace(seed=s) for c in configs for s in seeds]
-    return run_jobs(jobs, task, workers, cache_dir, progress, executor)
+    return run_jobs(jobs, task, workers, cache_dir, progress, executor, scheduler)
 
 
 def run_jobs(
@@ -224,6 +225,7 @@ def run_jobs(
     cache_dir: str | Path | None = DEFAULT_CACHE,
     progress: bool = False,
     executor: Executor | None = None,
+    scheduler: str | None = None,
 ) -> Table:
     """The engine of :func:`compare`: each config trained on its own seed's data, in the order given."""
     if not jobs or not all(isinstance(c, TrainConfig) for c in jobs):
@@ -252,8 +254,8 @@ def run_jobs(
         return jobs[i], data[jobs[i].seed], eval_data, settings
 
     with ExitStack() as stack:
-        if executor is None and todo and scheduler_from_env():
-            executor = stack.enter_context(dask_executor(scheduler_from_env()))
+        if executor is None and todo and scheduler:
+            executor = stack.enter_context(dask_executor(scheduler))
         elif executor is None and workers > 1 and len(todo) > 1:
             pool = ProcessPoolExecutor(
                 min(workers, len(todo)), mp_context=get_context("spawn"), initializer=_init_worker

@@ -1,7 +1,7 @@
 """Run a profile's method comparisons outside the book and write every run's row with its provenance.
 
 The ``study`` profile's seed counts (set by the power analysis of chapter 7) take hours on one
-machine: run them here, locally or on a Dask cluster (``LSTM_LIB_SCHEDULER``), and commit the CSV
+machine: run them here, locally or on a Dask cluster (this command reads ``LSTM_LIB_SCHEDULER``), and commit the CSV
 under ``results/``. ``tests/study/test_results.py`` retrains two random committed rows and checks
 that they match.
 
@@ -51,7 +51,8 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for regime in REGIMES:
         task = study.task(regime)
-        table = compare(list(study.methods().values()), study.regime_seeds(regime), task, workers=args.workers)
+        configs = list(study.methods().values())
+        table = compare(configs, study.regime_seeds(regime), task, workers=args.workers, scheduler=scheduler_from_env())
         rows += provenance(table, task, regime)
         print(f"{regime}: {len(table.rows)} runs", flush=True)
     write_rows(rows, out)

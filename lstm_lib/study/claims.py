@@ -292,7 +292,8 @@ def measure(study, cache_dir=None, executor=None, progress: bool = False) -> Mea
     from lstm_lib.runs.experiments import DEFAULT_CACHE, compare
     from lstm_lib.settings import REGIMES
 
-    kw = {"workers": study.workers, "cache_dir": cache_dir or DEFAULT_CACHE, "executor": executor, "progress": progress}
+    kw = {"workers": study.workers, "scheduler": study.scheduler, "executor": executor, "progress": progress}
+    kw["cache_dir"] = cache_dir or DEFAULT_CACHE
     tasks = {regime: study.task(regime) for regime in REGIMES}
     methods = study.methods()
     runs = {r: compare(list(methods.values()), study.regime_seeds(r), tasks[r], **kw) for r in REGIMES}

@@ -40,7 +40,7 @@ def float64_table(study: Study, seeds: list[int], path: Path = RESULTS) -> tuple
     table, reason = committed_runs(path, configs, seeds, task)
     if table is None:
         reason = f"retrained {len(configs) * len(seeds)} runs, as {reason}"
-        table = compare(configs, seeds, task, workers=study.workers)
+        table = compare(configs, seeds, task, workers=study.workers, scheduler=study.scheduler)
     report(f"float64 side of the precision check: {reason}")
     return table, reason
 
@@ -65,6 +65,7 @@ def check(f32: Table, f64: Table) -> list[dict]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from lstm_lib.runs.cluster import scheduler_from_env
     from lstm_lib.study.campaign import check_run_flags
     from lstm_lib.validation import Parser
 
@@ -78,7 +79,8 @@ def main(argv: list[str] | None = None) -> int:
     args.out = check_run_flags(parser, args.out, args.workers)
     study = study_for("full")
     task = study.task("easy")
-    table = compare(precision_configs(study, "float64"), list(PRECISION_SEEDS), task, workers=args.workers)
+    configs, seeds = precision_configs(study, "float64"), list(PRECISION_SEEDS)
+    table = compare(configs, seeds, task, workers=args.workers, scheduler=scheduler_from_env())
     write_rows(provenance(table, task, "easy"), args.out)
     print(f"wrote {len(table.rows)} rows to {args.out}")
     return 0

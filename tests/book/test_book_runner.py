@@ -126,3 +126,15 @@ def test_kernels_are_not_interrupted_on_the_way_to_a_shutdown(monkeypatch) -> No
         manager.shutting_down = shutting_down
         asyncio.run(manager._async_interrupt_kernel())
     assert calls == [False]  # only the interrupt asked for outside a shutdown went through
+
+
+def test_a_scheduler_reaches_the_training_chapters_as_their_setting_not_the_environment(tmp_path: Path) -> None:
+    from lstm_lib.settings import CHAPTERS
+
+    with_setting = [stem for stem, s in CHAPTERS.items() if "scheduler" in s.names()]
+    assert "04_adagrad" in with_setting and "08_pytorch_port" in with_setting and "01_lstm_cell" not in with_setting
+    for stem in CHAPTERS:
+        parameters = book._parameters(stem, "quick", "tcp://host:8786")
+        expected = {"scheduler": "tcp://host:8786"} if stem in with_setting else None
+        assert parameters.get("overrides") == expected and parameters["profile"] == "quick"
+    assert book._parameters("04_adagrad", "quick", None) == {"profile": "quick"}

@@ -69,11 +69,12 @@ def test_dask_executor_gives_the_rows_of_one_local_process(cluster, tmp_path: Pa
     _same(local, compare(CONFIGS, SEEDS, TASK, workers=1, cache_dir=tmp_path))
 
 
-def test_scheduler_variable_sends_compare_to_the_cluster(cluster, monkeypatch) -> None:
-    local = compare(CONFIGS[:1], SEEDS, TASK, workers=1, cache_dir=None)
-    monkeypatch.setenv(SCHEDULER_ENV, cluster.scheduler_address)
+def test_a_scheduler_passed_down_sends_compare_to_the_cluster_and_the_variable_does_not(cluster, monkeypatch):
+    monkeypatch.setenv(SCHEDULER_ENV, cluster.scheduler_address)  # read by the command line only
     before = _trained_on(cluster)
-    remote = compare(CONFIGS[:1], SEEDS, TASK, workers=1, cache_dir=None)
+    local = compare(CONFIGS[:1], SEEDS, TASK, workers=1, cache_dir=None)
+    assert _trained_on(cluster) == before
+    remote = compare(CONFIGS[:1], SEEDS, TASK, workers=1, cache_dir=None, scheduler=cluster.scheduler_address)
     assert _trained_on(cluster) - before == len(SEEDS)
     _same(local, remote)
 
