@@ -124,6 +124,7 @@ def rule_of(cls: type, name: str) -> Rule:
 
 
 _LEAVES: dict[type, list[tuple[tuple[str, ...], Rule]]] = {}
+_PATHS: dict[type, dict[str, tuple[str, ...]]] = {}
 
 
 class Settings:
@@ -180,10 +181,16 @@ class Settings:
 
     @classmethod
     def _path(cls, name: str) -> tuple[str, ...] | None:
-        for path, _ in cls.leaves():
-            if ".".join(path) == name or (path[-1] == name and name in cls.rules()):
-                return path
-        return None
+        """The path of the setting called ``name`` (flat or dotted), from an index built once per class."""
+        if cls not in _PATHS:
+            rules = cls.rules()
+            index: dict[str, tuple[str, ...]] = {}
+            for path, _ in cls.leaves():
+                index.setdefault(".".join(path), path)
+                if path[-1] in rules:
+                    index.setdefault(path[-1], path)
+            _PATHS[cls] = index
+        return _PATHS[cls].get(name)
 
     @classmethod
     def make(cls, **changes: Any) -> Self:

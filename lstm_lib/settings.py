@@ -20,6 +20,12 @@ from lstm_lib.validation import SettingError, check_choice, excerpt
 
 PROFILE_NAMES = ("full", "quick", "study")
 REGIMES = ("easy", "hard")
+STUDY_REGIMES = (*REGIMES, "example")
+"""The book's chapters run :data:`REGIMES`; the study's campaign adds ``example``: the PyTorch example's own
+scale, slow waves (T = 20) of 1000 steps and a 1000-step drawn horizon."""
+TUNED_FROM = {"easy": "easy", "hard": "hard", "example": "hard"}
+"""Whose tuning stage sets each regime's settings: ``example`` shares the hard regime's time scale and takes its
+picks, as a tuning stage at 1000 steps costs more than the whole budget of item 7 of the study allows."""
 """``easy``: the book's fast waves (T = 6, 38 steps per oscillation), where plain training already
 free-runs well; ``hard``: the PyTorch example's slow waves (T = 20, 126 steps per oscillation),
 where a training sequence holds little more than one oscillation and plain training free-runs badly."""
@@ -56,8 +62,14 @@ class Study(Settings):
     waves: WaveTask = section(WaveTask, "the easy regime's waves and their evaluation")
     training: TrainConfig = section(lambda: TrainConfig(dtype="float32"), "plain Adagrad training, the article's")
     hard_period: float = setting(20.0, "the hard regime's time scale T", "float", low=0, low_open=True, high=1e6)
+    example_length: int = setting(1000, "the example regime's steps per training wave", "int", low=2)
+    example_horizon: int = setting(1000, "the example regime's free-running steps judged", "int", low=1)
     seeds: tuple[int, ...] = seed_list(tuple(range(24)), "seeds of the easy regime's comparisons")
     hard_seeds: tuple[int, ...] = seed_list(tuple(range(20)), "seeds of the hard regime's comparisons")
+    example_seeds: tuple[int, ...] = seed_list(tuple(range(8)), "seeds of the example regime's comparisons")
+    tuning_seeds: tuple[int, ...] = seed_list(
+        (1000, 1001, 1002), "seeds of the tuning stage, never seeds of a comparison", minimum=1
+    )
     optimizer_seeds: tuple[int, ...] = seed_list(tuple(range(8)), "seeds of the optimiser comparison")
     sweep_seeds: tuple[int, ...] = seed_list(tuple(range(6)), "seeds of the sweeps of the tricks' settings")
     weight_rates: tuple[float, ...] = setting(
@@ -66,27 +78,63 @@ class Study(Settings):
     noise_stds: tuple[float, ...] = setting(
         (0.02, 0.05, 0.1, 0.2), "noise levels tried", "float", low=0, low_open=True, high=10, many=True
     )
+    adagrad_lrs: tuple[float, ...] = setting(
+        (0.02, 0.05, 0.1, 0.2), "tuning grid: Adagrad's learning rates", "float", low=0, low_open=True, many=True
+    )
+    sgd_lrs: tuple[float, ...] = setting(
+        (3e-5, 1e-4, 3e-4, 1e-3), "tuning grid: SGD's learning rates", "float", low=0, low_open=True, many=True
+    )
+    lbfgs_lrs: tuple[float, ...] = setting(
+        (0.2, 0.5, 0.8, 1.0), "tuning grid: L-BFGS's fixed steps", "float", low=0, low_open=True, many=True
+    )
+    wolfe_lrs: tuple[float, ...] = setting(
+        (0.5, 1.0), "tuning grid: L-BFGS's first step before the strong-Wolfe search", "float", low=0,
+        low_open=True, many=True,
+    )  # fmt: skip
+    sampling_ends: tuple[float, ...] = setting(
+        (0.0, 0.5, 0.8), "tuning grid: scheduled sampling's last probability of a true input (linear from 1)",
+        "float", low=0, high=1, many=True,
+    )  # fmt: skip
+    rollout_lengths: tuple[int, ...] = setting(
+        (10, 30), "tuning grid: rollout steps the model draws by itself inside the loss", "int", low=1, many=True
+    )
     sgd_lr: float = setting(1e-4, "SGD's learning rate", "float", low=0, low_open=True)
     lbfgs_lr: float = setting(0.8, "L-BFGS's fixed step", "float", low=0, low_open=True)
     parallel: Parallel = section(Parallel, "where the runs train")
 
+    def validate(self) -> None:
+        evaluation = {"seeds": self.seeds, "hard_seeds": self.hard_seeds, "example_seeds": self.example_seeds,
+                      "optimizer_seeds": self.optimizer_seeds}  # fmt: skip
+        for name, seeds in evaluation.items():
+            shared = sorted(set(self.tuning_seeds) & set(seeds))
+            if shared:
+                raise SettingError(
+                    "tuning_seeds",
+                    f"tuning_seeds must be disjoint from the comparisons' seeds (settings are tuned apart from where "
+                    f"they are judged), but {shared} are also in {name}",
+                )
+
     def task(self, regime: str = "easy") -> WaveTask:
-        """The wave task of ``regime`` (``easy`` or ``hard``)."""
-        check_choice("regime", regime, REGIMES)
-        return self.waves if regime == "easy" else self.waves.replace(period=self.hard_period)
+        """The wave task of ``regime`` (one of :data:`STUDY_REGIMES`)."""
+        check_choice("regime", regime, STUDY_REGIMES)
+        if regime == "easy":
+            return self.waves
+        if regime == "hard":
+            return self.waves.replace(period=self.hard_period)
+        return self.waves.replace(period=self.hard_period, length=self.example_length, horizon=self.example_horizon)
 
     def regime_seeds(self, regime: str = "easy") -> list[int]:
-        check_choice("regime", regime, REGIMES)
-        return list(self.seeds if regime == "easy" else self.hard_seeds)
+        check_choice("regime", regime, STUDY_REGIMES)
+        return list({"easy": self.seeds, "hard": self.hard_seeds, "example": self.example_seeds}[regime])
 
     def base(self) -> TrainConfig:
         """Plain training with Adagrad: the article's set-up."""
         return self.training.replace(method="plain", optimizer="adagrad")
 
     def methods(self) -> dict[str, TrainConfig]:
-        """Plain, weighted, denoising and both tricks, at the main settings."""
-        base = self.base()
-        return {m: base.replace(method=m) for m in ("plain", "weighted", "denoising", "weighted+denoising")}
+        """Plain, weighted, denoising and both tricks, at the main settings, trained with Adagrad."""
+        methods = ("plain", "weighted", "denoising", "weighted+denoising")
+        return {m: self.training.replace(method=m, optimizer="adagrad") for m in methods}
 
     def optimizers(self) -> dict[str, TrainConfig]:
         """Adagrad, SGD, and L-BFGS with and without a line search, at an equal budget of gradient evaluations.
@@ -166,16 +214,27 @@ STUDY_QUICK: dict[str, Any] = {
     "noise_stds": (0.05, 0.1),
     "sgd_lr": 0.001,
     "workers": 1,
+    "example_length": 50,
+    "example_horizon": 60,
+    "example_seeds": (0, 1),
+    "tuning_seeds": (1000, 1001),
+    "adagrad_lrs": (0.05, 0.1),
+    "sgd_lrs": (0.001,),
+    "lbfgs_lrs": (0.8,),
+    "wolfe_lrs": (1.0,),
+    "sampling_ends": (0.5,),
+    "rollout_lengths": (5,),
 }
 STUDY_POWERED: dict[str, Any] = {
-    "seeds": tuple(range(200)),
-    "hard_seeds": tuple(range(200)),
-    "optimizer_seeds": tuple(range(120)),
-    "sweep_seeds": tuple(range(50)),
+    "seeds": tuple(range(30)),
+    "hard_seeds": tuple(range(30)),
+    "optimizer_seeds": tuple(range(30)),
+    "example_seeds": tuple(range(8)),
 }
-"""The seed counts that the power analysis of chapter 7 asks for: with the spread the full profile
-measured, detecting a ×1.5 effect with 80% power needs up to about 200 paired seeds for the tricks
-and 120 for the optimisers (chapter 7's power column gives each comparison's count)."""
+"""The study's seed counts, set by its budget (about 4 hours on 2 cores, :mod:`lstm_lib.study.campaign`):
+30 paired seeds per comparison in the 160-step regimes, 8 at the example's scale (a run there costs about
+six). Detecting a ×1.5 effect with 80% power would need up to about 200 paired seeds for the tricks;
+chapter 7 shows, per comparison, the effect these seeds can detect."""
 STUDY_CHAPTERS = ("04_adagrad", "05_weighted_training", "06_denoising", "07_conclusion")
 
 CHAPTERS: dict[str, Settings] = {

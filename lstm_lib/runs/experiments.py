@@ -16,7 +16,8 @@ import hashlib
 import json
 import math
 import os
-from concurrent.futures import Executor, ProcessPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from multiprocessing import get_context
@@ -30,7 +31,6 @@ from lstm_lib.model.spec import Spec
 from lstm_lib.runs import row as schema
 from lstm_lib.runs import store, trial
 from lstm_lib.runs.cluster import dask_executor
-from lstm_lib.runs.fingerprint import fingerprint_text
 from lstm_lib.runs.store import check_cache_dir, tensor_hash
 from lstm_lib.runs.task import WaveTask
 from lstm_lib.runs.trial import EvalSettings, Run, train_and_evaluate
@@ -177,33 +177,24 @@ def _init_worker() -> None:
     torch.set_num_threads(1)
 
 
-def run_trial(config: TrainConfig, data: torch.Tensor, eval_data: torch.Tensor, settings: EvalSettings) -> Run:
-    """:func:`~lstm_lib.runs.trial.train_and_evaluate`, its row stamped with the arithmetic it ran on.
-
-    Called where the training runs (a worker process, a Dask worker), so the fingerprint is that
-    machine's; training always runs on one torch thread.
-    """
-    run = train_and_evaluate(config, data, eval_data, settings)
-    run.row["fingerprint"] = fingerprint_text(threads=1, device=config.device)
-    return run
-
-
 def compare(
     configs: list[TrainConfig],
-    seeds: list[int],
+    seeds: list[int] | None,
     task: WaveTask | FixedTask,
     workers: int | None = None,
     cache_dir: str | Path | None = DEFAULT_CACHE,
-    progress: bool = False,
+    progress: bool | Callable[[Run, bool], None] = False,
     executor: Executor | None = None,
     scheduler: str | None = None,
 ) -> Table:
     """Train every config on every seed's data (the config's own seed is replaced) and evaluate it.
 
-    ``task`` gives each seed's training data (``task.train_data(seed)``), the held-out data and
+    ``seeds=None`` trains each config once, on its own seed (a re-check of given rows). ``task``
+    gives each seed's training data (``task.train_data(seed)``), the held-out data and
     the evaluation settings. ``cache_dir=None`` disables the cache; ``progress=True`` shows a
-    progress bar with the time left (off by default, so executed notebooks stay free of it). Rows
-    keep the order configs x seeds.
+    progress bar with the time left (off by default, so executed notebooks stay free of it); a callable
+    ``progress(run, cached)`` is told of each run instead, as it is read from the cache or finishes (a
+    long campaign's own progress report). Rows keep the order configs x seeds.
 
     Runs on ``executor`` (any ``concurrent.futures.Executor``, e.g. a Dask client's
     ``get_executor()``); without one, on the Dask cluster whose ``scheduler`` address is given,
@@ -212,24 +203,9 @@ def compare(
     """
     if not configs or not all(isinstance(c, TrainConfig) for c in configs):
         raise ValueError("configs must be a non-empty list of TrainConfig")
-    if not seeds:
-        raise ValueError("seeds must be a non-empty list of ints")
-    jobs = [c.replace(seed=s) for c in configs for s in seeds]
-    return run_jobs(jobs, task, workers, cache_dir, progress, executor, scheduler)
-
-
-def run_jobs(
-    jobs: list[TrainConfig],
-    task: WaveTask | FixedTask,
-    workers: int | None = None,
-    cache_dir: str | Path | None = DEFAULT_CACHE,
-    progress: bool = False,
-    executor: Executor | None = None,
-    scheduler: str | None = None,
-) -> Table:
-    """The engine of :func:`compare`: each config trained on its own seed's data, in the order given."""
-    if not jobs or not all(isinstance(c, TrainConfig) for c in jobs):
-        raise ValueError("jobs must be a non-empty list of TrainConfig")
+    if seeds is not None and not seeds:
+        raise ValueError("seeds must be a non-empty list of ints, or None for the configs' own seeds")
+    jobs = list(configs) if seeds is None else [c.replace(seed=s) for c in configs for s in seeds]
     workers = (os.cpu_count() or 1) if workers is None else check_int("workers", workers, 1)
     if executor is not None and not isinstance(executor, Executor):
         raise ValueError(f"executor must be a concurrent.futures.Executor, got {type(executor).__name__}")
@@ -242,13 +218,20 @@ def run_jobs(
     keys = [cache_key(job, data_hash[job.seed], eval_hash, settings) for job in jobs]
     runs: list[Run | None] = [_fetch(cache / f"{k}.pt", k) if cache else None for k in keys]
     todo = [i for i, r in enumerate(runs) if r is None]
-    bar = tqdm(total=len(todo), disable=not progress or not todo, desc="training", leave=False, mininterval=5)
+    report = progress if callable(progress) else None
+    bar = tqdm(total=len(todo), disable=bool(report) or not progress or not todo, desc="training", leave=False,
+               mininterval=5)  # fmt: skip
+    for run in runs:
+        if report and run is not None:
+            report(run, True)
 
     def done(i: int, run: Run) -> None:
         runs[i] = run
         if cache:
             _store(cache / f"{keys[i]}.pt", keys[i], run)
         bar.update(1)
+        if report:
+            report(run, False)
 
     def args(i: int) -> tuple:
         return jobs[i], data[jobs[i].seed], eval_data, settings
@@ -262,12 +245,12 @@ def run_jobs(
             )
             executor = stack.enter_context(pool)
         if executor is not None:
-            futures = {i: executor.submit(run_trial, *args(i)) for i in todo}
-            for i, future in futures.items():
-                done(i, future.result())
+            futures = {executor.submit(train_and_evaluate, *args(i)): i for i in todo}
+            for future in as_completed(futures):  # cached as each finishes: an interruption loses only runs in flight
+                done(futures[future], future.result())
         else:
             for i in todo:
-                done(i, run_trial(*args(i)))
+                done(i, train_and_evaluate(*args(i)))
     bar.close()
     return Table([r for r in runs if r is not None])
 

@@ -48,23 +48,22 @@ def environment(profile: str) -> str:
 def provenance(table: Table, task, regime: str) -> list[dict]:
     """The rows of ``table`` with their provenance columns and the ``regime`` they ran in."""
     eval_hash = tensor_hash(task.test_data())
-    version = _version()
-    out = []
-    for row in table.rows:
-        out.append(
-            {
-                **row,
-                "regime": regime,
-                "data_hash": tensor_hash(task.train_data(row["seed"])),
-                "eval_hash": eval_hash,
-                "evaluation": json.dumps(dataclasses.asdict(task.evaluation)),
-                "task": json.dumps(task.flat(), sort_keys=True),
-                "lstm_lib": version,
-                "torch": torch.__version__,
-                "machine": machine(),
-            }
-        )
-    return out
+    return [provenance_row(row, task, regime, eval_hash) for row in table.rows]
+
+
+def provenance_row(row: dict, task, regime: str, eval_hash: str | None = None) -> dict:
+    """One row with its provenance columns (``eval_hash``: the held-out data's, when the caller has it)."""
+    return {
+        **row,
+        "regime": regime,
+        "data_hash": tensor_hash(task.train_data(row["seed"])),
+        "eval_hash": eval_hash or tensor_hash(task.test_data()),
+        "evaluation": json.dumps(dataclasses.asdict(task.evaluation)),
+        "task": json.dumps(task.flat(), sort_keys=True),
+        "lstm_lib": _version(),
+        "torch": torch.__version__,
+        "machine": machine(),
+    }
 
 
 def _version() -> str:

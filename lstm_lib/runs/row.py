@@ -49,6 +49,8 @@ RUN = (
     Column("train_seconds", float, "seconds per run", measure=True),
     Column("evaluations", int, "loss evaluations"),
     Column("gflop", float, "GFLOP per run", measure=True),
+    Column("horizons", str, "mean horizon per error threshold (JSON)"),
+    Column("per_prime", str, "free-running MSE and horizon per prime length (JSON)"),
     Column("fingerprint", str, "arithmetic it ran on (JSON)"),
 )
 """What a trained run's row holds (``fingerprint`` is stamped by the runner, which knows the machine)."""
@@ -96,6 +98,5 @@ def describe(config: TrainConfig) -> dict:
 
 def diverged_row(config: TrainConfig, iteration: int) -> dict:
     """The row of a run that diverged at ``iteration``: no measure has a value."""
-    return {**describe(config), "diverged": True, "diverged_at": iteration, "evaluations": 0} | dict.fromkeys(
-        MEASURES, math.nan
-    )
+    row = {**describe(config), "diverged": True, "diverged_at": iteration, "evaluations": 0}
+    return row | dict.fromkeys(MEASURES, math.nan) | {"horizons": "{}", "per_prime": "{}"}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import math
 from dataclasses import dataclass
 
 import torch
@@ -10,10 +12,14 @@ from lstm_lib.fields import Settings, setting
 from lstm_lib.model.network import predict
 from lstm_lib.model.spec import Spec
 from lstm_lib.runs import row as schema
+from lstm_lib.runs.fingerprint import fingerprint_text
 from lstm_lib.training.config import TrainConfig
-from lstm_lib.training.evaluate import evaluate
+from lstm_lib.training.evaluate import evaluate, steps_within
 from lstm_lib.training.train import TrainingDiverged, train
 
+SENSITIVITY_THRESHOLDS = (0.05, 0.2)
+"""Error thresholds, beside the evaluation's own, at which a row also records the mean horizon (column
+``horizons``), so a verdict's sensitivity to the threshold is read from the rows without retraining."""
 FLOPS_PER_WEIGHT = 6
 """Arithmetic per weight, per sequence step, per loss-and-gradient evaluation: a multiply and an add
 forward, twice that backward (the usual 6N estimate). It counts work that wall time cannot, as
@@ -54,10 +60,12 @@ class Run:
 
 
 def train_and_evaluate(config: TrainConfig, data: torch.Tensor, eval_data: torch.Tensor, settings: EvalSettings) -> Run:
-    """Train ``config`` on ``data`` and judge it on ``eval_data``, on one torch thread.
+    """Train ``config`` on ``data`` and judge it on ``eval_data``, on one torch thread; the row is stamped
+    with the fingerprint of the arithmetic it ran on.
 
-    One thread makes the result independent of how many worker processes run side by side.
-    A diverged run gives a row of NaNs with ``diverged=True``, never an exception.
+    One thread makes the result independent of how many worker processes run side by side. This
+    runs where the training runs (a worker process, a Dask worker), so the fingerprint is that
+    machine's. A diverged run gives a row of NaNs with ``diverged=True``, never an exception.
     """
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
@@ -65,13 +73,20 @@ def train_and_evaluate(config: TrainConfig, data: torch.Tensor, eval_data: torch
         result = train(config, data, progress=False)
     except TrainingDiverged as exc:
         empty = torch.empty(0, dtype=torch.float64)
-        return Run(schema.diverged_row(config, exc.iteration), empty, empty.clone(), None)
+        fingerprint = fingerprint_text(threads=1, device=config.device)
+        row = schema.diverged_row(config, exc.iteration) | {"fingerprint": fingerprint}
+        return Run(row, empty, empty.clone(), None)
     finally:
         torch.set_num_threads(threads)
     evals = [
         evaluate(result.W, result.spec, eval_data, p, settings.horizon, settings.threshold)
         for p in settings.prime_lengths
     ]
+    thresholds = sorted({settings.threshold, *SENSITIVITY_THRESHOLDS})
+    horizons = {f"{t:g}": sum(steps_within(e.abs_error.nan_to_num(nan=math.inf), t).double().mean().item()
+                              for e in evals) / len(evals) for t in thresholds}  # fmt: skip
+    per_prime = {str(p): {"free_mse": e.free_mse, "horizon": e.prediction_horizon}
+                 for p, e in zip(settings.prime_lengths, evals, strict=True)}  # fmt: skip
     x, y = data[:, :-1].to(result.W.dtype), data[:, 1:].to(result.W.dtype)
     with torch.no_grad():
         train_step_error = (predict(result.W, result.spec, x) - y).square().mean(dim=(0, 2)).double()
@@ -88,6 +103,9 @@ def train_and_evaluate(config: TrainConfig, data: torch.Tensor, eval_data: torch
         "train_seconds": result.wall_seconds,
         "evaluations": result.evaluations,
         "gflop": result.evaluations * FLOPS_PER_WEIGHT * result.W.numel() * steps / 1e9,
+        "horizons": json.dumps(horizons),
+        "per_prime": json.dumps(per_prime),
+        "fingerprint": fingerprint_text(threads=1, device=config.device),
     }
     return Run(
         row,

@@ -24,7 +24,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from lstm_lib.runs.experiments import run_jobs, tensor_hash
+from lstm_lib.runs.experiments import compare, tensor_hash
 from lstm_lib.runs.fingerprint import describe_difference
 from lstm_lib.runs.records import ResultsError, read_rows
 from lstm_lib.runs.task import WaveTask
@@ -157,7 +157,7 @@ def select(rows: list[tuple[Path, dict]], n: int | None) -> list[tuple[Path, dic
 def retrain(
     selected: list[tuple[Path, dict]], workers: int = 2, executor=None, progress: bool = True
 ) -> list[tuple[tuple[Path, dict], dict]]:
-    """Each selected row with its retrained row, through :func:`~lstm_lib.runs.experiments.run_jobs` (no cache)."""
+    """Each selected row with its retrained row, through :func:`~lstm_lib.runs.experiments.compare` (no cache)."""
     by_task: dict[str, list[tuple[Path, dict]]] = {}
     for path, row in selected:
         if not row.get("task"):
@@ -167,7 +167,7 @@ def retrain(
     for task_json, group in by_task.items():
         jobs = [TrainConfig.from_dict(json.loads(row["config"])) for _, row in group]
         task = task_of(task_json)
-        fresh = run_jobs(jobs, task, workers=workers, cache_dir=None, progress=progress, executor=executor)
+        fresh = compare(jobs, None, task, workers=workers, cache_dir=None, progress=progress, executor=executor)
         out += list(zip(group, fresh.rows, strict=True))
     return out
 

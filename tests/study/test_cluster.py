@@ -49,7 +49,7 @@ def _same(a: ex.Table, b: ex.Table) -> None:
 
 
 def _trained_on(cluster) -> int:
-    prefix = cluster.scheduler.task_prefixes.get(ex.run_trial.__name__)  # what compare() submits
+    prefix = cluster.scheduler.task_prefixes.get(ex.train_and_evaluate.__name__)  # what compare() submits
     return 0 if prefix is None else prefix.state_counts["memory"]  # transitions into memory: one per task
 
 

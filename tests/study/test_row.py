@@ -53,3 +53,25 @@ def test_summaries_average_errors_geometrically_and_tables_head_columns_from_the
     assert entry["free_mse"] == pytest.approx(math.exp(sum(map(math.log, values)) / len(values)))
     assert "free_mse" in schema.ERRORS and "horizon" not in schema.ERRORS
     assert schema.header("free_mse") == "free-running MSE" and schema.header("seeds") == "seeds"
+
+
+def test_a_row_records_its_horizon_at_every_threshold_and_its_error_per_prime_length():
+    """What the sensitivity table reads without retraining, checked against the evaluation's own curves."""
+    import json
+
+    from lstm_lib.runs.trial import SENSITIVITY_THRESHOLDS
+    from lstm_lib.training.evaluate import evaluate
+
+    task = TASK.replace(prime_lengths=(6, 9))
+    run = compare(CONFIGS[:1], [0], task, workers=1, cache_dir=None).runs[0]
+    horizons, per_prime = json.loads(run.row["horizons"]), json.loads(run.row["per_prime"])
+    assert sorted(map(float, horizons)) == sorted({task.threshold, *SENSITIVITY_THRESHOLDS})
+    assert horizons[f"{task.threshold:g}"] == run.row["horizon"]
+    for t in SENSITIVITY_THRESHOLDS:
+        evals = [evaluate(run.W, run.spec, task.test_data(), p, task.horizon, t) for p in task.prime_lengths]
+        assert horizons[f"{t:g}"] == pytest.approx(sum(e.prediction_horizon for e in evals) / len(evals))
+    assert list(per_prime) == ["6", "9"]
+    mean = sum(v["free_mse"] for v in per_prime.values()) / 2
+    assert mean == pytest.approx(run.row["free_mse"], rel=1e-12)
+    diverged = compare(CONFIGS[1:], [0], task, workers=1, cache_dir=None).rows[0]
+    assert (diverged["horizons"], diverged["per_prime"]) == ("{}", "{}")

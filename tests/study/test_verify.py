@@ -222,7 +222,7 @@ def test_verify_accepts_another_fingerprint_within_tolerance_and_not_outside(com
 
 
 def test_verify_missing_or_damaged_file_is_exit_2_without_training(committed, tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(verify, "run_jobs", lambda *a, **k: pytest.fail("trained despite a bad file"))
+    monkeypatch.setattr(verify, "compare", lambda *a, **k: pytest.fail("trained despite a bad file"))
     code, out = _verify(["--files", str(tmp_path / "gone.csv")], capsys)
     assert code == 2 and "is missing" in out
     code, out = _verify(["--files", str(_edited(committed, tmp_path, 0, seed="5.0"))], capsys)

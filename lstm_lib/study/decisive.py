@@ -1,0 +1,292 @@
+"""The study's claims table, read from the campaign's rows: tuned settings, paired verdicts, failures, one family.
+
+From the rows of :mod:`lstm_lib.study.campaign` (a results file, or a table of fresh runs) this module
+re-applies the tuning rule to the tuning rows (:func:`picks_from_rows`), finds each regime's runs of
+every method and optimiser at the picks (:func:`roles`), and decides, per regime:
+
+- Adagrad against SGD and both L-BFGS variants, on free-running error and on training error;
+- "hard to optimise": plain training's failure rate above :data:`~lstm_lib.stats.failures.HARD_RATE`;
+- weighting, denoising, both, scheduled sampling and rollout against plain training (free-running error),
+  and whether each fails less than plain training (exact McNemar on the failures);
+- the article's conclusion, denoising against weighting.
+
+Every decided row joins one family: Holm's adjustment over all their p-values gives the headline verdict
+(:func:`holm_verdicts`), beside the unadjusted one, the seeds going each way, the Wilcoxon p-value and the
+fragility mark of :mod:`lstm_lib.stats.family`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from scipy import stats
+
+from lstm_lib.runs.experiments import Table
+from lstm_lib.settings import STUDY_REGIMES, TUNED_FROM, Study
+from lstm_lib.stats import family
+from lstm_lib.stats.failures import FailureRate, McNemar, failed, failure_rate, mcnemar
+from lstm_lib.stats.verdicts import FAILS, HOLDS, INCONCLUSIVE, Paired, paired
+from lstm_lib.study import tuning
+from lstm_lib.study.campaign import OPTIMIZER_REGIMES, SENSITIVITY_METHODS, SENSITIVITY_REGIMES
+from lstm_lib.training.config import TrainConfig
+
+TRICKS = ("weighted", "denoising", "weighted+denoising", "scheduled-sampling", "rollout")
+
+
+def identity(config: TrainConfig) -> str:
+    """A config without its seed, as JSON: what the runs of one method on many seeds share."""
+    values = config.to_dict()
+    values.pop("seed")
+    return json.dumps(values, sort_keys=True)
+
+
+def select(table: Table, config: TrainConfig, regime: str, stage: str | None = None) -> Table:
+    """The runs of ``config`` (any seed) in ``regime`` (and ``stage``, when given), in the table's order."""
+    want = identity(config)
+    out = Table()
+    for run in table.runs:
+        row = run.row
+        if row.get("regime") != regime or (stage is not None and row.get("stage") != stage):
+            continue
+        if identity(TrainConfig.from_dict(json.loads(row["config"]))) == want:
+            out.runs.append(run)
+    return out
+
+
+def picks_from_rows(table: Table, study: Study) -> dict[str, dict[str, tuning.Pick]]:
+    """Each tuned regime's picks, by :data:`lstm_lib.study.tuning.RULE` applied to its tuning rows."""
+    picks: dict[str, dict[str, tuning.Pick]] = {}
+    for regime in dict.fromkeys(TUNED_FROM[r] for r in STUDY_REGIMES):
+        grid = tuning.optimizer_grid(study)
+        chosen = {n: tuning.pick(n, {v: _tuning_runs(table, c, regime) for v, c in g.items()}) for n, g in grid.items()}
+        grid2 = tuning.objective_grid(study, chosen["adagrad"].value)
+        for name, g in grid2.items():
+            chosen[name] = tuning.pick(name, {v: _tuning_runs(table, c, regime) for v, c in g.items()})
+        picks[regime] = chosen
+    return picks
+
+
+def _tuning_runs(table: Table, config: TrainConfig, regime: str) -> Table:
+    runs = select(table, config, regime, "tuning")
+    if not runs.runs:
+        raise ValueError(f"no tuning runs of {config.label()} (lr {config.lr:g}) in the {regime} regime")
+    return runs
+
+
+def roles(table: Table, study: Study, picks: Mapping[str, Mapping[str, tuning.Pick]]) -> dict[str, dict[str, Table]]:
+    """``regime -> role -> runs``: the six methods, ``article`` (the book's own rate) and, where compared, the
+    optimisers ``sgd``, ``lbfgs`` and ``lbfgs+wolfe`` (``adagrad`` is ``plain``), from the evaluation rows."""
+    out: dict[str, dict[str, Table]] = {}
+    for regime in STUDY_REGIMES:
+        chosen = picks[TUNED_FROM[regime]]
+        configs = dict(tuning.tuned_methods(study, chosen))
+        configs["article"] = study.training.replace(method="plain", optimizer="adagrad")
+        if regime in OPTIMIZER_REGIMES:
+            optimizers = tuning.tuned_optimizers(study, chosen)
+            configs |= {n: c for n, c in optimizers.items() if n != "adagrad"}
+        found = {role: select(table, c, regime, "evaluation") for role, c in configs.items()}
+        out[regime] = {role: runs for role, runs in found.items() if runs.runs}
+    return out
+
+
+def pair(a: Table, b: Table, column: str = "free_mse") -> Paired:
+    """``column`` of ``a`` against ``b``, paired on the seeds both ran (a diverged run counts as stated in
+    :func:`lstm_lib.stats.verdicts.paired`)."""
+    values = [dict(zip((r["seed"] for r in t.rows), t.column(column), strict=True)) for t in (a, b)]
+    shared = [s for s in values[0] if s in values[1]]
+    if not shared:
+        raise ValueError("the two sides share no seeds: nothing to pair")
+    return paired([values[0][s] for s in shared], [values[1][s] for s in shared])
+
+
+def failures_of(runs: Table, oscillation_steps: float, threshold: float | None = None) -> dict[int, bool]:
+    """Seed -> whether that run failed (:func:`lstm_lib.stats.failures.failed`)."""
+    return {r["seed"]: failed(r, oscillation_steps, threshold) for r in runs.rows}
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One decided row: what is compared, where, at which settings, and the result."""
+
+    claim: str
+    regime: str
+    comparison: str
+    settings: str
+    result: Paired | FailureRate | McNemar
+
+    @property
+    def verdict(self) -> str:
+        return self.result.verdict
+
+    @property
+    def p(self) -> float:
+        """The p-value behind the verdict (the family's input)."""
+        r = self.result
+        if isinstance(r, Paired):
+            return family.t_pvalue(r)
+        if isinstance(r, McNemar):
+            return r.p
+        return float(stats.binomtest(r.failed, r.n, r.level).pvalue)
+
+
+def settings_text(config: TrainConfig) -> str:
+    """The tuned values that matter for ``config``'s method and optimiser."""
+    parts = [f"lr {config.lr:g}"]
+    if config.weighted:
+        parts.append(f"rate {config.weight_rate:g}")
+    if config.denoising:
+        parts.append(f"noise {config.noise_std:g}")
+    if config.method == "scheduled-sampling":
+        parts.append(f"p {config.sampling_start:g}→{config.sampling_end:g}")
+    if config.method == "rollout":
+        parts.append(f"{config.rollout_steps} steps")
+    return ", ".join(parts)
+
+
+def claims(by_role: Mapping[str, Mapping[str, Table]], oscillation: Mapping[str, float]) -> list[Claim]:
+    """Every decided row of the study (see the module docstring), regime by regime."""
+    out: list[Claim] = []
+    for regime, runs in by_role.items():
+        plain = runs["plain"]
+        cfg = {role: TrainConfig.from_dict(json.loads(t.rows[0]["config"])) for role, t in runs.items()}
+        for other in ("sgd", "lbfgs", "lbfgs+wolfe"):
+            if other in runs:
+                label = other.replace("lbfgs", "L-BFGS").replace("sgd", "SGD")
+                both = f"Adagrad {settings_text(cfg['plain'])}; {label} {settings_text(cfg[other])}"
+                for column, what in (("free_mse", "free-running"), ("final_mse", "training")):
+                    result = pair(plain, runs[other], column)
+                    out.append(Claim("adagrad", regime, f"Adagrad vs {label} ({what} error)", both, result))
+        fails = {role: failures_of(t, oscillation[regime]) for role, t in runs.items()}
+        rate = failure_rate(list(fails["plain"].values()))
+        out.append(Claim("hard", regime, "plain training fails", settings_text(cfg["plain"]), rate))
+        for trick in TRICKS:
+            if trick in runs:
+                s = settings_text(cfg[trick])
+                out.append(Claim(trick, regime, f"{trick} vs plain", s, pair(runs[trick], plain)))
+                out.append(
+                    Claim(trick, regime, f"{trick} fails less than plain", s, mcnemar(fails[trick], fails["plain"]))
+                )
+        if "article" in runs and cfg["article"] != cfg["plain"]:
+            s = f"tuned {settings_text(cfg['plain'])}; the book's {settings_text(cfg['article'])}"
+            out.append(Claim("tuning", regime, "tuned plain vs the book's rate", s, pair(plain, runs["article"])))
+        if "denoising" in runs and "weighted" in runs:
+            s = f"{settings_text(cfg['denoising'])}; {settings_text(cfg['weighted'])}"
+            out.append(
+                Claim("conclusion", regime, "denoising vs weighted", s, pair(runs["denoising"], runs["weighted"]))
+            )
+    return out
+
+
+def holm_verdicts(rows: list[Claim]) -> list[str]:
+    """Each row's verdict after Holm's adjustment over the whole family: a decided direction needs its adjusted
+    p-value below 0.05; "equivalent" and "inconclusive" stay as they are."""
+    adjusted = family.holm([r.p for r in rows])
+    out = []
+    for r, q in zip(rows, adjusted, strict=True):
+        decided = r.verdict in (HOLDS, FAILS)
+        out.append(INCONCLUSIVE if decided and not (q < family.ALPHA) else r.verdict)
+    return out
+
+
+def table_rows(rows: list[Claim]) -> list[dict]:
+    """The claims table as records: the headline (Holm) verdict beside the unadjusted one and the family view."""
+    headline = holm_verdicts(rows)
+    adjusted = family.holm([r.p for r in rows])
+    out = []
+    for r, verdict, q in zip(rows, headline, adjusted, strict=True):
+        record = {"claim": r.claim, "regime": r.regime, "comparison": r.comparison, "settings": r.settings}
+        res = r.result
+        if isinstance(res, Paired):
+            lower, higher = family.each_way(res)
+            record |= {"effect": res.effect, "low": res.low, "high": res.high, "seeds": res.n,
+                       "each way": f"{lower} lower, {higher} higher", "wilcoxon p": family.wilcoxon_pvalue(res),
+                       "fragile": family.fragile(res)}  # fmt: skip
+        elif isinstance(res, FailureRate):
+            record |= {"effect": res.rate, "low": res.low, "high": res.high, "seeds": res.n,
+                       "each way": res.text(), "wilcoxon p": math.nan, "fragile": False}  # fmt: skip
+        else:
+            record |= {"effect": math.nan, "low": math.nan, "high": math.nan, "seeds": res.n,
+                       "each way": res.text(), "wilcoxon p": math.nan, "fragile": False}  # fmt: skip
+        record |= {"verdict": r.verdict, "p": r.p, "holm p": q, "headline": verdict}
+        out.append(record)
+    return out
+
+
+def failure_table(by_role: Mapping[str, Mapping[str, Table]], oscillation: Mapping[str, float],
+                  threshold: float | None = None) -> list[dict]:  # fmt: skip
+    """Every method's failure rate in every regime with its interval, and its exact McNemar test against plain."""
+    out = []
+    for regime, runs in by_role.items():
+        plain = failures_of(runs["plain"], oscillation[regime], threshold)
+        for role, t in runs.items():
+            if role in ("sgd", "lbfgs", "lbfgs+wolfe"):
+                continue
+            fails = failures_of(t, oscillation[regime], threshold)
+            rate = failure_rate(list(fails.values()))
+            test = mcnemar(fails, plain) if role != "plain" else None
+            record = {"regime": regime, "method": role, "failed": rate.failed, "seeds": rate.n, "rate": rate.rate,
+                      "low": rate.low, "high": rate.high, "hard": rate.verdict}  # fmt: skip
+            record |= {"vs plain": test.text() if test else "", "fails less": test.verdict if test else ""}
+            out.append(record)
+    return out
+
+
+def variant(runs: Table, prime: int | None = None, threshold: float | None = None) -> Table:
+    """The same runs judged another way: free-running error from one prime length only, and the horizon (hence
+    failure) at another error threshold, both read from the row's recorded ``per_prime`` and ``horizons``."""
+    out = Table()
+    for run in runs.runs:
+        row = dict(run.row)
+        if not row["diverged"] and prime is not None:
+            row["free_mse"] = json.loads(row["per_prime"])[str(prime)]["free_mse"]
+        if not row["diverged"] and threshold is not None:
+            row["horizon"] = json.loads(row["horizons"])[f"{threshold:g}"]
+        out.runs.append(type(run)(row, run.history, run.seconds, run.W))
+    return out
+
+
+def sensitivity(
+    table: Table,
+    by_role: Mapping[str, Mapping[str, Table]],
+    oscillation: Mapping[str, float],
+    study: Study,
+    picks: Mapping[str, Mapping[str, tuning.Pick]],
+    primes: tuple[int, ...],
+    thresholds: tuple[float, ...],
+) -> list[dict]:
+    """Which headline verdicts change when judged otherwise: twice the iterations (the sensitivity stage's runs),
+    one prime length at a time (the free-running comparisons), and other error thresholds (the failure claims).
+    One record per claim, regime and variant, with the main verdict beside it."""
+    from lstm_lib.study.campaign import sensitivity_configs
+
+    out = []
+    for regime in SENSITIVITY_REGIMES:
+        runs = by_role[regime]
+        main = {c.comparison: c for c in claims({regime: runs}, oscillation) if c.claim in _HEADLINE}
+        longer = dict(zip(SENSITIVITY_METHODS, sensitivity_configs(study, picks[TUNED_FROM[regime]]), strict=True))
+        longer_runs = {m: select(table, c, regime, "sensitivity") for m, c in longer.items()}
+        variants: dict[str, dict[str, Table]] = {}
+        if all(t.runs for t in longer_runs.values()):
+            variants[f"{2 * study.iterations} iterations"] = longer_runs
+        for p in primes:
+            variants[f"prime {p} only"] = {m: variant(runs[m], prime=p) for m in SENSITIVITY_METHODS}
+        for t in thresholds:
+            variants[f"threshold {t:g}"] = {m: variant(runs[m], threshold=t) for m in SENSITIVITY_METHODS}
+        for name, alt in variants.items():
+            for c in claims({regime: alt}, oscillation):
+                affected = (
+                    "fail" in c.comparison
+                    if name.startswith("threshold")
+                    else not name.startswith("prime") or ("fail" not in c.comparison)
+                )
+                if c.comparison in main and affected:
+                    base = main[c.comparison].verdict
+                    record = {"claim": c.claim, "regime": regime, "comparison": c.comparison, "variant": name}
+                    out.append(record | {"main": base, "verdict": c.verdict, "changed": c.verdict != base})
+    return out
+
+
+_HEADLINE = ("hard", "weighted", "denoising", "conclusion")

@@ -1,0 +1,154 @@
+"""The study's claims table from rows: picks re-derived, runs found by role, verdicts, Holm, failures, sensitivity."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from lstm_lib.runs.experiments import Table
+from lstm_lib.runs.trial import Run
+from lstm_lib.settings import study_for
+from lstm_lib.stats.verdicts import FAILS, HOLDS, INCONCLUSIVE
+from lstm_lib.study import decisive, tuning
+
+STUDY = study_for("quick", seeds=tuple(range(12)), hard_seeds=tuple(range(12)), example_seeds=(0, 1),
+                  optimizer_seeds=tuple(range(12)), tuning_seeds=(1000, 1001, 1002))  # fmt: skip
+OSC = {r: STUDY.task(r).oscillation_steps for r in ("easy", "hard", "example")}
+RNG = np.random.default_rng(7)
+
+
+def row(config, regime, stage, seed, free, final=0.01, horizon=100.0):
+    config = config.replace(seed=seed)
+    per_prime = {str(p): {"free_mse": free * (1 + k), "horizon": horizon} for k, p in enumerate(STUDY.prime_lengths)}
+    return {"config": json.dumps(config.to_dict(), sort_keys=True), "regime": regime, "stage": stage, "seed": seed,
+            "method": config.method, "diverged": False, "free_mse": free, "final_mse": final, "horizon": horizon,
+            "horizons": json.dumps({"0.05": horizon / 2, "0.1": horizon, "0.2": 2 * horizon}),
+            "per_prime": json.dumps(per_prime)}  # fmt: skip
+
+
+def table(rows):
+    return Table([Run(r, None, None, None) for r in rows])
+
+
+# Tuning rows: the grid's second value wins everywhere (lowest median); evaluation rows at those picks.
+BEST = {name: getattr(STUDY, tuning.GRIDS[name])[-1] for name in tuning.GRIDS}
+
+
+def tuning_rows():
+    rows = []
+    for regime in ("easy", "hard"):
+        grid = tuning.optimizer_grid(STUDY)
+        for name, values in grid.items():
+            for v, c in values.items():
+                rows += [row(c, regime, "tuning", s, 1.0 if v != BEST[name] else 0.1) for s in STUDY.tuning_seeds]
+        for name, values in tuning.objective_grid(STUDY, BEST["adagrad"]).items():
+            for v, c in values.items():
+                rows += [row(c, regime, "tuning", s, 1.0 if v != BEST[name] else 0.1) for s in STUDY.tuning_seeds]
+    return rows
+
+
+PICKS = {r: {n: tuning.Pick(n, {}, v) for n, v in BEST.items()} for r in ("easy", "hard")}
+FACTORS = {"plain": 1.0, "weighted": 2.0, "denoising": 0.5, "weighted+denoising": 1.0, "scheduled-sampling": 1.1,
+           "rollout": 0.9, "article": 1.0, "sgd": 3.0, "lbfgs": 1.0, "lbfgs+wolfe": 1.0}  # fmt: skip
+NOISE = {s: RNG.normal(0, 0.3, size=len(FACTORS)) for s in range(12)}
+
+
+def evaluation_rows():
+    rows = []
+    for regime in ("easy", "hard", "example"):
+        chosen = PICKS["hard" if regime == "example" else regime]
+        configs = dict(tuning.tuned_methods(STUDY, chosen))
+        configs["article"] = STUDY.training.replace(method="plain", optimizer="adagrad")
+        if regime != "example":
+            configs |= {n: c for n, c in tuning.tuned_optimizers(STUDY, chosen).items() if n != "adagrad"}
+        for seed in STUDY.regime_seeds(regime):
+            for k, (role, c) in enumerate(configs.items()):
+                free = 0.01 * FACTORS[role] * math.exp(NOISE[seed][k])
+                horizon = 10.0 if (role == "plain" and seed < 9) else 500.0  # plain fails on 9 of 12 seeds
+                rows.append(row(c, regime, "evaluation", seed, free, final=0.001 * FACTORS[role], horizon=horizon))
+    return rows
+
+
+ROWS = table(tuning_rows() + evaluation_rows())
+
+
+def test_the_picks_are_re_derived_from_the_tuning_rows():
+    picks = decisive.picks_from_rows(ROWS, STUDY)
+    assert {r: {n: p.value for n, p in ps.items()} for r, ps in picks.items()} == {"easy": BEST, "hard": BEST}
+
+
+def test_missing_tuning_runs_are_named():
+    with pytest.raises(ValueError, match="no tuning runs of plain, adagrad"):
+        decisive.picks_from_rows(table(evaluation_rows()), STUDY)
+
+
+def test_every_role_is_found_at_its_picks_and_the_example_regime_has_no_optimisers():
+    roles = decisive.roles(ROWS, STUDY, PICKS)
+    assert set(roles["easy"]) == set(FACTORS)
+    assert set(roles["example"]) == set(FACTORS) - {"sgd", "lbfgs", "lbfgs+wolfe"}
+    assert [r["seed"] for r in roles["hard"]["weighted"].rows] == list(range(12))
+    assert [r["seed"] for r in roles["example"]["rollout"].rows] == [0, 1]
+
+
+def by_hand(a, b):
+    """Geometric-mean ratio and its 95% t-interval from the per-seed log-ratios (the textbook formula)."""
+    d = np.log(a) - np.log(b)
+    half = stats.t.ppf(0.975, d.size - 1) * d.std(ddof=1) / math.sqrt(d.size)
+    return math.exp(d.mean()), math.exp(d.mean() - half), math.exp(d.mean() + half)
+
+
+def test_each_paired_claim_is_the_geometric_mean_ratio_with_its_interval():
+    roles = decisive.roles(ROWS, STUDY, PICKS)
+    found = {(c.regime, c.comparison): c for c in decisive.claims(roles, OSC)}
+    easy = roles["easy"]
+    for trick in ("weighted", "denoising"):
+        claim = found[("easy", f"{trick} vs plain")]
+        want = by_hand(np.array(easy[trick].column("free_mse")), np.array(easy["plain"].column("free_mse")))
+        assert (claim.result.effect, claim.result.low, claim.result.high) == pytest.approx(want, rel=1e-9)
+    assert found[("easy", "weighted vs plain")].verdict == FAILS  # twice the error, clearly
+    assert found[("easy", "denoising vs plain")].verdict == HOLDS
+    assert found[("easy", "Adagrad vs SGD (training error)")].result.effect == pytest.approx(1 / 3)
+    assert ("example", "Adagrad vs SGD (free-running error)") not in found
+    settings = found[("hard", "rollout vs plain")].settings
+    assert settings == f"lr {BEST['adagrad']:g}, {BEST['rollout']} steps"
+
+
+def test_failures_are_counted_and_paired_with_mcnemar():
+    roles = decisive.roles(ROWS, STUDY, PICKS)
+    failures = {(r["regime"], r["method"]): r for r in decisive.failure_table(roles, OSC)}
+    plain = failures[("easy", "plain")]
+    assert (plain["failed"], plain["seeds"]) == (9, 12) and plain["hard"] == HOLDS  # [42%, 95%] lies above 20%
+    weighted = failures[("easy", "weighted")]
+    assert weighted["failed"] == 0 and weighted["fails less"] == HOLDS  # 9 discordant seeds, all one way
+    assert "only it fails 0, only the baseline 9 (p = 0.0039)" == weighted["vs plain"]
+    assert ("easy", "sgd") not in failures
+
+
+def test_holm_adjusts_over_the_whole_family():
+    roles = decisive.roles(ROWS, STUDY, PICKS)
+    rows = decisive.claims(roles, OSC)
+    records = decisive.table_rows(rows)
+    ps = np.array([r["p"] for r in records])
+    finite = np.flatnonzero(np.isfinite(ps))
+    order = finite[np.argsort(ps[finite])]
+    m = finite.size
+    assert all(math.isnan(records[i]["holm p"]) for i in np.flatnonzero(~np.isfinite(ps)))
+    adjusted = np.maximum.accumulate([min(1.0, (m - k) * ps[i]) for k, i in enumerate(order)])
+    for k, i in enumerate(order):
+        assert records[i]["holm p"] == pytest.approx(adjusted[k])
+        decided = records[i]["verdict"] in (HOLDS, FAILS)
+        want = records[i]["verdict"] if not decided or adjusted[k] < 0.05 else INCONCLUSIVE
+        assert records[i]["headline"] == want
+
+
+def test_sensitivity_reports_each_variant_beside_the_main_verdict():
+    roles = decisive.roles(ROWS, STUDY, PICKS)
+    out = decisive.sensitivity(ROWS, roles, OSC, STUDY, PICKS, STUDY.prime_lengths, (0.05, 0.2))
+    variants = {r["variant"] for r in out}
+    assert variants == {f"prime {p} only" for p in STUDY.prime_lengths} | {"threshold 0.05", "threshold 0.2"}
+    assert all(r["changed"] == (r["verdict"] != r["main"]) for r in out)
+    assert all("fail" in r["comparison"] for r in out if r["variant"].startswith("threshold"))
