@@ -332,3 +332,84 @@ def task_waves(
     for ax in axes[-1]:
         ax.set_xlabel("time step", fontsize=8)
     return fig
+
+
+def seed_dots(results: Mapping[str, Paired], xlabel: str) -> plt.Figure:
+    """Each comparison's per-seed ratios (one dot per seed, log scale) with the geometric mean and its 95% interval
+    above them: where a mean hides that most seeds go the other way, the dots show it."""
+    names = list(results)
+    fig, ax = plt.subplots(figsize=(PAGE_WIDTH, 0.42 * len(names) + 1.4), layout="constrained")
+    ax.axvline(1.0, color="0.4", lw=0.8)
+    ys = [len(names) - 1 - k for k in range(len(names))]
+    for y, name in zip(ys, names, strict=True):
+        r = results[name]
+        ratios = [math.exp(d) for d in r.differences]
+        jitter = [((k * 0.618) % 1 - 0.5) * 0.3 for k in range(len(ratios))]
+        ax.scatter(ratios, [y - 0.12 + j * 0.5 for j in jitter], s=9, color=COLORS["plain"], alpha=0.7, lw=0)
+        if math.isfinite(r.low):
+            ax.plot([r.low, r.high], [y + 0.22, y + 0.22], color=COLORS["truth"], lw=1.5)
+        if math.isfinite(r.effect):
+            ax.plot([r.effect], [y + 0.22], "o", color=COLORS["truth"], ms=4)
+    ax.set_yticks(ys, names, fontsize=8)
+    ax.set_ylim(-0.7, len(names) - 0.3)
+    ax.set_xscale("log")
+    _ratio_ticks(ax.xaxis)
+    ax.set_xlabel(xlabel, fontsize=9)
+    ax.tick_params(axis="x", labelsize=8)
+    handles = [
+        Line2D([], [], ls="", marker="o", ms=3, color=COLORS["plain"], label="one seed"),
+        Line2D([], [], marker="o", ms=4, color=COLORS["truth"], label="geometric mean, 95% interval"),
+    ]
+    fig.legend(handles=handles, loc="outside lower center", ncols=2, fontsize=8, frameon=False)
+    return fig
+
+
+def tuning_curves(
+    picks: Mapping[str, Mapping[str, object]], complement: Sequence[str] = ("weighted", "scheduled-sampling")
+) -> plt.Figure:
+    """One panel per tuned setting: the selection rule's score (median free-running MSE over the tuning seeds) at
+    each grid value, one line per regime, the picked value ringed. A grid value whose runs mostly diverged has an
+    infinite score and no point. Settings in ``complement`` (a decay rate near 1, a probability that may be 0) are
+    spaced by ``1 - value`` on the log axis, still labelled with the values."""
+    regimes = list(picks)
+    names = list(next(iter(picks.values())))
+    cols = 3
+    rows = math.ceil(len(names) / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(PAGE_WIDTH, 2.2 * rows + 0.6), layout="constrained", squeeze=False)
+    styles = ("o-", "s--", "^:")
+    for ax, name in zip(axes.flat, names, strict=False):
+        for k, regime in enumerate(regimes):
+            pick = picks[regime][name]
+            values = list(pick.scores)
+            xs = [1 - v if name in complement else v for v in values]
+            ys = [pick.scores[v] if math.isfinite(pick.scores[v]) else math.nan for v in values]
+            ax.plot(xs, ys, styles[k % 3], color=f"C{k}", ms=4, lw=1, label=regime)
+            chosen = 1 - pick.value if name in complement else pick.value
+            if math.isfinite(pick.scores[pick.value]):
+                ax.plot([chosen], [pick.scores[pick.value]], "o", ms=9, mfc="none", color=f"C{k}")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ticks = sorted({1 - v if name in complement else v for v in picks[regimes[0]][name].scores})
+        ax.set_xticks(ticks, [f"{1 - t if name in complement else t:g}" for t in ticks], fontsize=8, rotation=45)
+        ax.xaxis.set_minor_formatter(NullFormatter())
+        if any(line.get_ydata().size for line in ax.get_lines()):
+            _ratio_ticks(ax.yaxis)
+        ax.tick_params(axis="y", labelsize=8)
+        ax.set_title(name + (" (spaced by 1 − value)" if name in complement else ""), fontsize=8)
+        if name in complement:
+            ax.invert_xaxis()
+    for ax in list(axes.flat)[len(names) :]:
+        ax.set_visible(False)
+    fig.supylabel("median free-running MSE over the tuning seeds", fontsize=9)
+    fig.supxlabel("setting tried: learning rate, weighting rate, noise std, last p or rollout steps", fontsize=9)
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside upper center", ncols=len(regimes), fontsize=8, frameon=False)
+    return fig
+
+
+def waiting(status: str) -> plt.Figure:
+    """A placeholder where a study figure will be, saying why it is not there yet (the campaign's state)."""
+    fig, ax = plt.subplots(figsize=(PAGE_WIDTH, 1.2), layout="constrained")
+    ax.text(0.5, 0.5, f"Not yet: {status}.", ha="center", va="center", fontsize=9, wrap=True)
+    ax.set_axis_off()
+    return fig

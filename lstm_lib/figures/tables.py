@@ -78,3 +78,45 @@ def summary_table(summary: Sequence[Mapping], by: str, columns: Sequence[str], b
     """:func:`summary_rows` as an HTML table, each column headed as the row schema heads it."""
     headers = {by: by_header, "seeds": "seeds", "diverged": "diverged"} | {c: schema.header(c) for c in columns}
     return html_table(summary_rows(summary, by, columns), headers)
+
+
+def _number(fmt: str) -> Callable[[object], str]:
+    return lambda v: format(v, fmt) if isinstance(v, (int, float)) and math.isfinite(v) else ""
+
+
+def study_tables(report, full: Sequence[Mapping] = ()) -> dict[str, HTML | str]:
+    """The study's tables for chapter 7 (:class:`lstm_lib.study.decisive.Report`): ``picks``, ``claims`` (with the
+    verdict of the same comparison in the ``full`` profile's claims rows beside it), ``failures`` and
+    ``sensitivity``; each is a short note instead while the campaign has not produced its rows."""
+    from IPython.display import HTML
+
+    from lstm_lib.study.decisive import beside_full
+
+    wait = HTML(f"<p><em>Not yet: {html.escape(report.status())}.</em></p>")
+    if report.picks is None:
+        return dict.fromkeys(("picks", "claims", "failures", "sensitivity"), wait)
+    names = list(next(iter(report.picks.values())))
+    edge = lambda pick: f"{pick.value:g}" + (" (grid's edge)" if pick.at_edge else "")  # noqa: E731
+    picks = [{"setting": n} | {r: edge(p[n]) for r, p in report.picks.items()} for n in names]
+    ratio = lambda v: "" if not math.isfinite(v) else f"×{v:.2g}"  # noqa: E731
+    claims = [r | {"interval": f"[{r['low']:.2g}, {r['high']:.2g}]" if math.isfinite(r["low"]) else "",
+                   "shown": ratio(r["effect"]) if "fail" not in r["comparison"] else
+                   (f"{r['effect']:.0%}" if math.isfinite(r["effect"]) else "")}
+              for r in beside_full(report.claims, full)]  # fmt: skip
+    claim_columns = {"regime": "regime", "comparison": "comparison", "settings": "tuned settings", "shown": "effect",
+                     "interval": "95% interval", "seeds": "seeds", "each way": "seeds: lower, higher (or counts)",
+                     "wilcoxon p": "Wilcoxon p", "fragile": "fragile", "verdict": "verdict", "holm p": "Holm p",
+                     "headline": "verdict, Holm-adjusted (headline)", "full": "full profile's verdict"}  # fmt: skip
+    failure_columns = {"regime": "regime", "method": "method", "failed": "failed", "seeds": "seeds",
+                       "rate": "rate", "low": "low", "high": "high", "hard": "hard (rate > 20%)",
+                       "vs plain": "paired with plain (exact McNemar)",
+                       "fails less": "fails less than plain"}  # fmt: skip
+    pct = _number(".0%")
+    sensitivity = (html_table(report.sensitivity, ["regime", "comparison", "variant", "main", "verdict", "changed"])
+                   if report.sensitivity else wait)  # fmt: skip
+    return {
+        "picks": html_table(picks, ["setting", *report.picks]),
+        "claims": html_table(claims, claim_columns, {"wilcoxon p": _number(".2g"), "holm p": _number(".2g")}),
+        "failures": html_table(report.failures, failure_columns, {"rate": pct, "low": pct, "high": pct}),
+        "sensitivity": sensitivity,
+    }

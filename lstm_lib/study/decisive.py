@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from scipy import stats
 
@@ -263,7 +264,7 @@ def sensitivity(
     from lstm_lib.study.campaign import sensitivity_configs
 
     out = []
-    for regime in SENSITIVITY_REGIMES:
+    for regime in (r for r in SENSITIVITY_REGIMES if r in by_role):
         runs = by_role[regime]
         main = {c.comparison: c for c in claims({regime: runs}, oscillation) if c.claim in _HEADLINE}
         longer = dict(zip(SENSITIVITY_METHODS, sensitivity_configs(study, picks[TUNED_FROM[regime]]), strict=True))
@@ -290,3 +291,78 @@ def sensitivity(
 
 
 _HEADLINE = ("hard", "weighted", "denoising", "conclusion")
+
+
+MAIN_COMPARISONS = tuple(f"{t} vs plain" for t in TRICKS) + ("denoising vs weighted",)
+STUDY_ROWS = Path(__file__).resolve().parents[2] / "results" / "study-runs.csv"
+
+
+@dataclass
+class Report:
+    """What the book shows of the study: how far its campaign got, and every table its rows support so far.
+
+    ``runs``/``planned``: rows in the file and runs in the campaign's plan; ``picks``: the tuned settings (``None``
+    until the tuning stage is complete); ``claims``, ``failures``, ``sensitivity``: the tables (empty until the
+    picks exist; a comparison pairs the seeds both sides have so far).
+    """
+
+    runs: int
+    planned: int
+    picks: dict[str, dict[str, tuning.Pick]] | None
+    claims: list[dict]
+    failures: list[dict]
+    sensitivity: list[dict]
+    main: dict[str, Paired] = field(default_factory=dict)
+    """The main paired comparisons by ``"regime: comparison"``, for the per-seed picture."""
+
+    @property
+    def complete(self) -> bool:
+        return self.picks is not None and self.runs >= self.planned
+
+    def status(self) -> str:
+        done = f"{self.runs} of the {self.planned} runs the campaign plans are committed"
+        if self.picks is None:
+            return f"{done}; its tuning stage has not finished, so no comparison is decided yet"
+        return done + ("" if self.complete else "; the comparisons below pair the seeds run so far")
+
+
+def report(study: Study, path: Path = STUDY_ROWS) -> Report:
+    """The study's :class:`Report` from its rows file (a missing file is a study not yet run)."""
+    from lstm_lib.runs.records import read_rows
+    from lstm_lib.study.campaign import plan
+
+    planned = plan(study)[1]
+    if not path.exists():
+        return Report(0, planned, None, [], [], [])
+    table = read_rows(path)
+    try:
+        picks = picks_from_rows(table, study)
+    except ValueError:
+        return Report(len(table.runs), planned, None, [], [], [])
+    by_role = {r: runs for r, runs in roles(table, study, picks).items() if "plain" in runs}
+    oscillation = {r: study.task(r).oscillation_steps for r in by_role}
+    rows = claims(by_role, oscillation)
+    decided = table_rows(rows)
+    main = {f"{c.regime}: {c.comparison}": c.result for c in rows if c.comparison in MAIN_COMPARISONS}
+    fails = failure_table(by_role, oscillation)
+    from lstm_lib.runs.trial import SENSITIVITY_THRESHOLDS
+
+    present = {r: by_role[r] for r in SENSITIVITY_REGIMES if r in by_role}
+    if all(all(m in runs for m in SENSITIVITY_METHODS) for runs in present.values()) and present:
+        sens = sensitivity(table, present, oscillation, study, picks, study.prime_lengths, SENSITIVITY_THRESHOLDS)
+    else:
+        sens = []
+    return Report(len(table.runs), planned, picks, decided, fails, sens, main)
+
+
+def _comparison_key(regime: str, comparison: str) -> tuple[str, str]:
+    text = comparison.lower().replace(" (free-running error)", "").replace("l-bfgs", "lbfgs")
+    return regime, text.replace("plain training fails", "plain training")
+
+
+def beside_full(records: list[dict], full: Sequence[Mapping]) -> list[dict]:
+    """``records`` with a ``full`` column: the full profile's verdict on the same comparison in the same regime
+    (from chapter 7's claims rows), or "" where the full profile does not make it. The full profile's "hard"
+    verdict asks only whether plain training fails at all; the study's, whether it fails in more than 20%."""
+    verdicts = {_comparison_key(r["regime"], r["comparison"]): r["verdict"] for r in full}
+    return [r | {"full": verdicts.get(_comparison_key(r["regime"], r["comparison"]), "")} for r in records]

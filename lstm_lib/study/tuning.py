@@ -96,6 +96,11 @@ class Pick:
     scores: dict[float, float]
     value: float
 
+    @property
+    def at_edge(self) -> bool:
+        """Whether the pick is the grid's smallest or largest value (the best may lie beyond the grid)."""
+        return len(self.scores) > 1 and self.value in (min(self.scores), max(self.scores))
+
     def text(self) -> str:
         grid = ", ".join(f"{v:g}: {s:.3g}" for v, s in self.scores.items())
         return f"{self.name}: picked {self.value:g} (median free-running MSE {grid})"

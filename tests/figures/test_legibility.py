@@ -19,6 +19,7 @@ from lstm_lib.port.example import PortRun, PortSettings
 from lstm_lib.runs.experiments import Table
 from lstm_lib.runs.trial import Run
 from lstm_lib.stats.verdicts import paired
+from lstm_lib.study.tuning import Pick
 
 SPEC = Spec(1, 3, 1)
 PRIME, HORIZON = 12, 30
@@ -67,6 +68,21 @@ def _port_run(exploded: bool = False) -> PortRun:
     if exploded:
         run.exploded_at = 2
     return run
+
+
+def _picks() -> dict[str, dict[str, Pick]]:
+    """Made-up tuning scores on grids like the study's, one grid value diverged (infinite)."""
+    grids = {"adagrad": (0.02, 0.05, 0.1, 0.2), "sgd": (3e-5, 1e-4, 3e-4, 1e-3), "lbfgs": (0.2, 0.5, 0.8, 1.0),
+             "lbfgs+wolfe": (0.5, 1.0), "weighted": (0.95, 0.99, 0.999), "denoising": (0.02, 0.05, 0.1, 0.2),
+             "scheduled-sampling": (0.0, 0.5, 0.8), "rollout": (10, 30)}  # fmt: skip
+    out = {}
+    for k, regime in enumerate(("easy", "hard")):
+        out[regime] = {}
+        for name, grid in grids.items():
+            scores = {v: (math.inf if j == len(grid) - 1 and name == "sgd" else 10 ** (k - 2 + 0.3 * j))
+                      for j, v in enumerate(grid)}  # fmt: skip
+            out[regime][name] = Pick(name, scores, grid[0])
+    return out
 
 
 def _figures() -> dict[str, callable]:
@@ -119,6 +135,9 @@ def _figures() -> dict[str, callable]:
             HORIZON,
             notes={"denoising 0": "training 1e-3"},
         ),
+        "seed_dots": lambda: results.seed_dots(_verdicts(6), "free-running MSE ratio (log scale)"),
+        "tuning_curves": lambda: results.tuning_curves(_picks()),
+        "waiting": lambda: results.waiting("12 of the 992 runs the campaign plans are committed"),
         "port_steps": lambda: port.port_steps({0: _port_run(), 1: _port_run(exploded=True), 2: _port_run()}),
         "replay_figure": lambda: port.replay_figure(_port_run(exploded=True), "seed 0, 1000 steps per wave, lr 0.8"),
         "upstream_plot": lambda: port.upstream_plot(_port_run(), "step 3"),

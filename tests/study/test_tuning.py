@@ -87,3 +87,9 @@ def test_the_tuned_configs_carry_the_picks():
     optimizers = tuning.tuned_optimizers(study, picks)
     assert optimizers["adagrad"] == methods["plain"]
     assert [optimizers[n].lr for n in ("sgd", "lbfgs", "lbfgs+wolfe")] == [3e-4, 0.5, 1.0]
+
+
+def test_a_pick_at_the_grids_edge_is_marked():
+    assert tuning.pick("lr", {0.1: runs(1.0), 0.2: runs(2.0), 0.3: runs(3.0)}).at_edge
+    assert not tuning.pick("lr", {0.1: runs(2.0), 0.2: runs(1.0), 0.3: runs(3.0)}).at_edge
+    assert not tuning.pick("lr", {0.1: runs(1.0)}).at_edge  # one value tried: no grid to extend
