@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 import time
 from collections.abc import Callable
@@ -221,13 +222,35 @@ def _no_curves() -> tuple:
     return empty, empty.clone(), None
 
 
-def picks_of(runs: Table, grid: dict[str, dict[float, TrainConfig]]) -> dict[str, tuning.Pick]:
-    """Apply the selection rule to runs laid out seed by seed over the flattened ``grid``."""
-    names = [(name, value) for name, values in grid.items() for value in values]
-    by_candidate: dict[tuple[str, float], Table] = {nv: Table() for nv in names}
-    for k, run in enumerate(runs.runs):
-        by_candidate[names[k % len(names)]].runs.append(run)
-    return {name: tuning.pick(name, {v: by_candidate[(name, v)] for v in grid[name]}) for name in grid}
+def trained_runs(
+    campaign: Campaign, regime: str, seeds: list[int]
+) -> Callable[[dict[tuple[str, float], TrainConfig]], dict[tuple[str, float], Table]]:
+    """The campaign's ``runs_of`` for :func:`lstm_lib.study.tuning.tune`: train the candidates on the tuning
+    seeds (seed by seed, all candidates together) and split the runs by candidate."""
+
+    def runs_of(candidates: dict[tuple[str, float], TrainConfig]) -> dict[tuple[str, float], Table]:
+        keys = list(candidates)
+        runs = campaign.run(Group("tuning", regime, seed_major([candidates[k] for k in keys], seeds)))
+        out: dict[tuple[str, float], Table] = {k: Table() for k in keys}
+        for i, run in enumerate(runs.runs):
+            out[keys[i % len(keys)]].runs.append(run)
+        return out
+
+    return runs_of
+
+
+def max_rollout(study: Study, regime: str) -> int:
+    """The longest rollout that fits a training wave of ``regime`` after the rollout's prefix."""
+    return study.task(regime).length - 1 - study.training.rollout_prefix
+
+
+def tune_regime(study: Study, regime: str, runs_of: Callable) -> dict[str, tuning.Pick]:
+    """Both tuning steps of one regime, with ``runs_of`` giving the candidates' runs (trained, or read back)."""
+    longest = max_rollout(study, regime)
+    optimizers = tuning.tune(tuning.optimizer_grid(study), tuning.make_optimizer(study), runs_of, longest)
+    lr = optimizers["adagrad"].value
+    objectives = tuning.tune(tuning.objective_grid(study, lr), tuning.make_objective(study, lr), runs_of, longest)
+    return optimizers | objectives
 
 
 def plan(study: Study) -> tuple[list[str], int, float]:
@@ -276,13 +299,7 @@ def run_campaign(
     finished = False
     try:
         for regime in tuned:
-            grid = tuning.optimizer_grid(study)
-            configs = [c for values in grid.values() for c in values.values()]
-            optim = picks_of(campaign.run(Group("tuning", regime, seed_major(configs, tuning_seeds))), grid)
-            grid2 = tuning.objective_grid(study, optim["adagrad"].value)
-            configs = [c for values in grid2.values() for c in values.values()]
-            objectives = picks_of(campaign.run(Group("tuning", regime, seed_major(configs, tuning_seeds))), grid2)
-            picks[regime] = optim | objectives
+            picks[regime] = tune_regime(study, regime, trained_runs(campaign, regime, tuning_seeds))
             for p in picks[regime].values():
                 echo(f"[campaign] {regime}: {p.text()}")
         for regime in STUDY_REGIMES:
@@ -321,6 +338,10 @@ def article_rows(study: Study, workers: int, scheduler: str | None, cache_dir: P
         rows += provenance(table, task, regime)
         print(f"{regime}: {len(table.rows)} runs", flush=True)
     return rows
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
 
 
 def check_run_flags(parser: argparse.ArgumentParser, out: str, workers: int) -> Path:
@@ -371,6 +392,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"[campaign] profile {args.profile}: {total} runs; tuned regimes {tuned}; rows in {out}", flush=True)
     if args.plan:
         return 0
+    signal.signal(signal.SIGTERM, _stop)  # `kill` saves the rows done, as an interruption does
     start = time.perf_counter()
     run_campaign(study, out, args.workers, scheduler_from_env(), args.log_every, args.save_every, cache_dir=cache_dir)
     print(f"[campaign] finished in {_clock(time.perf_counter() - start)}; rows in {out}", flush=True)

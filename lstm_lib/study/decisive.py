@@ -45,28 +45,34 @@ def identity(config: TrainConfig) -> str:
 
 
 def select(table: Table, config: TrainConfig, regime: str, stage: str | None = None) -> Table:
-    """The runs of ``config`` (any seed) in ``regime`` (and ``stage``, when given), in the table's order."""
+    """The runs of ``config`` (any seed) in ``regime`` (and ``stage``, when given), in the table's order.
+
+    Each row keeps its config's :func:`identity` under ``identity`` once computed (rows read for analysis)."""
     want = identity(config)
     out = Table()
     for run in table.runs:
         row = run.row
         if row.get("regime") != regime or (stage is not None and row.get("stage") != stage):
             continue
-        if identity(TrainConfig.from_dict(json.loads(row["config"]))) == want:
+        if "identity" not in row:  # parsed once per row, not once per lookup
+            row["identity"] = identity(TrainConfig.from_dict(json.loads(row["config"])))
+        if row["identity"] == want:
             out.runs.append(run)
     return out
 
 
 def picks_from_rows(table: Table, study: Study) -> dict[str, dict[str, tuning.Pick]]:
-    """Each tuned regime's picks, by :data:`lstm_lib.study.tuning.RULE` applied to its tuning rows."""
+    """Each tuned regime's picks, by :data:`lstm_lib.study.tuning.RULE` applied to its tuning rows, taking the same
+    steps as the campaign did (grids extended past edge picks)."""
+    from lstm_lib.study.campaign import tune_regime
+
     picks: dict[str, dict[str, tuning.Pick]] = {}
     for regime in dict.fromkeys(TUNED_FROM[r] for r in STUDY_REGIMES):
-        grid = tuning.optimizer_grid(study)
-        chosen = {n: tuning.pick(n, {v: _tuning_runs(table, c, regime) for v, c in g.items()}) for n, g in grid.items()}
-        grid2 = tuning.objective_grid(study, chosen["adagrad"].value)
-        for name, g in grid2.items():
-            chosen[name] = tuning.pick(name, {v: _tuning_runs(table, c, regime) for v, c in g.items()})
-        picks[regime] = chosen
+
+        def runs_of(candidates: dict, regime: str = regime) -> dict:
+            return {key: _tuning_runs(table, c, regime) for key, c in candidates.items()}
+
+        picks[regime] = tune_regime(study, regime, runs_of)
     return picks
 
 
@@ -84,7 +90,9 @@ def roles(table: Table, study: Study, picks: Mapping[str, Mapping[str, tuning.Pi
     for regime in STUDY_REGIMES:
         chosen = picks[TUNED_FROM[regime]]
         configs = dict(tuning.tuned_methods(study, chosen))
-        configs["article"] = study.training.replace(method="plain", optimizer="adagrad")
+        article = study.training.replace(method="plain", optimizer="adagrad")
+        if identity(article) != identity(configs["plain"]):  # else the tuned plain run is the book's own
+            configs["article"] = article
         if regime in OPTIMIZER_REGIMES:
             optimizers = tuning.tuned_optimizers(study, chosen)
             configs |= {n: c for n, c in optimizers.items() if n != "adagrad"}

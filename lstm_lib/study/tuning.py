@@ -11,6 +11,8 @@ picks on fresh seeds. Two steps, in order:
    sampling's last probability of a true input and the rollout's length, each on its grid. Both
    tricks together take the weighting rate and the noise level picked for each alone.
 
+A pick at a grid's edge extends that grid past the edge and is picked again (:data:`EXTENSIONS`).
+
 :data:`RULE` is the selection rule: the lowest median free-running error over the tuning seeds, a
 diverged run counting as an infinite error; a tie goes to the grid's first value.
 """
@@ -19,7 +21,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from lstm_lib.runs.experiments import Table
@@ -113,6 +115,74 @@ def pick(name: str, candidates: Mapping[float, Table]) -> Pick:
     scores = {value: score(table) for value, table in candidates.items()}
     best = min(scores, key=lambda v: (scores[v], list(scores).index(v)))
     return Pick(name, scores, best)
+
+
+EXTENSIONS = 2
+"""A pick at the grid's edge may hide a better value beyond it: the grid is then extended by one step past that
+edge (the spacing of its two outermost values), and picked again, at most this many times per setting."""
+COMPLEMENT = ("weighted", "scheduled-sampling")
+"""Settings spaced by ``1 - value``: a decay rate near 1, a probability of a true input."""
+
+
+def extension(pick: Pick, max_rollout: int) -> float | None:
+    """The next value past the edge where ``pick`` lies, or ``None`` (an interior pick, a single value, or a bound:
+    a probability cannot go below 0, a rate must stay in (0, 1), the rollout must fit ``max_rollout`` steps)."""
+    if not pick.at_edge:
+        return None
+    values = sorted(pick.scores)
+    edge, inner = (values[0], values[1]) if pick.value == values[0] else (values[-1], values[-2])
+    flip = pick.name in COMPLEMENT
+    if flip:
+        edge, inner = 1 - edge, 1 - inner
+    beyond = float(f"{edge * (edge / inner):.2g}")  # one more step of the same ratio, in the spaced coordinate
+    if flip and beyond > 1:
+        return None  # below a probability of 0
+    value: float = 1 - beyond if flip else beyond
+    if pick.name == "rollout":
+        value = int(round(value))
+        if not 1 <= value <= max_rollout:
+            return None
+    return None if value in pick.scores else value
+
+
+def tune(
+    grid: Mapping[str, Mapping[float, TrainConfig]],
+    make: Callable[[str, float], TrainConfig],
+    runs_of: Callable[[dict[tuple[str, float], TrainConfig]], Mapping[tuple[str, float], Table]],
+    max_rollout: int,
+) -> dict[str, Pick]:
+    """Pick every setting of ``grid`` by :data:`RULE`, extending a grid past an edge pick (:data:`EXTENSIONS`).
+
+    ``make(name, value)`` builds a candidate's config; ``runs_of(candidates)`` gives each candidate's runs on the
+    tuning seeds (the campaign trains them; the book reads them from the rows), so both take the same steps.
+    """
+    candidates = {(name, v): c for name, values in grid.items() for v, c in values.items()}
+    tables = dict(runs_of(candidates))
+    values = {name: sorted(g) for name, g in grid.items()}
+    picks = {name: pick(name, {v: tables[(name, v)] for v in values[name]}) for name in grid}
+    for _ in range(EXTENSIONS):
+        more = {}
+        for name, chosen in picks.items():
+            value = extension(chosen, max_rollout)
+            if value is not None:
+                more[(name, value)] = make(name, value)
+        if not more:
+            break
+        tables |= runs_of(more)
+        for name, value in more:
+            values[name] = sorted([*values[name], value])
+            picks[name] = pick(name, {v: tables[(name, v)] for v in values[name]})
+    return picks
+
+
+def make_optimizer(study: Study) -> Callable[[str, float], TrainConfig]:
+    """Step 1's candidate builder: optimiser ``name`` at learning rate ``value``."""
+    return lambda name, value: _optimizer(study, name, value)
+
+
+def make_objective(study: Study, adagrad_lr: float) -> Callable[[str, float], TrainConfig]:
+    """Step 2's candidate builder: objective ``name`` with its setting at ``value``, Adagrad at ``adagrad_lr``."""
+    return lambda name, value: _objective(study, name, value, adagrad_lr)
 
 
 def tuned_methods(study: Study, picks: Mapping[str, Pick]) -> dict[str, TrainConfig]:

@@ -93,3 +93,36 @@ def test_a_pick_at_the_grids_edge_is_marked():
     assert tuning.pick("lr", {0.1: runs(1.0), 0.2: runs(2.0), 0.3: runs(3.0)}).at_edge
     assert not tuning.pick("lr", {0.1: runs(2.0), 0.2: runs(1.0), 0.3: runs(3.0)}).at_edge
     assert not tuning.pick("lr", {0.1: runs(1.0)}).at_edge  # one value tried: no grid to extend
+
+
+def fake_runs(best: dict[str, float]):
+    """``runs_of`` for :func:`tuning.tune` whose score falls towards ``best[name]`` (log distance), recording calls."""
+    calls = []
+
+    def runs_of(candidates):
+        calls.append(sorted(candidates))
+        return {(n, v): runs(1e-3 * (1 + abs(math.log(max(v, 1e-9) / best[n])))) for n, v in candidates}
+
+    return runs_of, calls
+
+
+def test_an_edge_pick_extends_its_grid_at_most_twice_and_an_interior_pick_does_not():
+    study = study_for("full")
+    grid = {name: g for name, g in tuning.optimizer_grid(study).items() if name in ("adagrad", "sgd")}
+    runs_of, calls = fake_runs({"adagrad": 0.06, "sgd": 1e-6})  # sgd's best lies far below its grid
+    picks = tuning.tune(grid, tuning.make_optimizer(study), runs_of, max_rollout=100)
+    assert picks["adagrad"].value == 0.05 and sorted(picks["adagrad"].scores) == list(study.adagrad_lrs)
+    assert sorted(picks["sgd"].scores) == [2.7e-6, 9e-6, *study.sgd_lrs]  # two steps of x0.3 below 3e-5
+    assert picks["sgd"].value == 2.7e-6
+    assert calls[1:] == [[("sgd", 9e-6)], [("sgd", 2.7e-6)]]  # only the edge setting trains more
+
+
+def test_extensions_respect_the_bounds_of_each_setting():
+    scores = lambda *values: dict.fromkeys(values, 1.0)  # noqa: E731
+    rate = tuning.Pick("weighted", scores(0.95, 0.99, 0.999), 0.999)
+    assert tuning.extension(rate, 100) == 0.9999  # spaced by 1 - rate: 1e-3 -> 1e-4
+    assert tuning.extension(tuning.Pick("scheduled-sampling", scores(0.0, 0.5, 0.8), 0.0), 100) is None  # p >= 0
+    assert tuning.extension(tuning.Pick("scheduled-sampling", scores(0.0, 0.5, 0.8), 0.8), 100) == 0.92
+    assert tuning.extension(tuning.Pick("rollout", scores(10, 30), 30), 100) == 90
+    assert tuning.extension(tuning.Pick("rollout", scores(10, 30), 30), 60) is None  # it must fit the wave
+    assert tuning.extension(tuning.Pick("adagrad", scores(0.02, 0.05, 0.1), 0.05), 100) is None  # interior
