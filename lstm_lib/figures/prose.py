@@ -10,8 +10,8 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
+from lstm_lib.stats.failures import HARD_RATE, FailureRate
 from lstm_lib.stats.verdicts import EQUIVALENT, FAILS, HOLDS, INCONCLUSIVE, MARGIN, Paired
-from lstm_lib.study.claims import FAILURE_CEILING, FailureRate
 
 SUBJECTS = {
     "weighted": ("weighting", "plain training"),
@@ -62,10 +62,10 @@ def failure_phrase(rate: FailureRate) -> str:
         f"{rate.failed} of {rate.n} plain runs failed (95% interval of the rate: {rate.low:.0%} to {rate.high:.0%})"
     )
     if rate.verdict == HOLDS:
-        return f"{counted}, so training without tricks does fail there"
+        return f"{counted}, more than {HARD_RATE:.0%}, so training without tricks is hard there"
     if rate.verdict == FAILS:
-        return f"{counted}, which rules out a failure rate above {FAILURE_CEILING:.0%}"
-    return f"{counted}, too few runs to rule out a failure rate above {FAILURE_CEILING:.0%}"
+        return f"{counted}, which rules out a failure rate above {HARD_RATE:.0%}"
+    return f"{counted}, too few runs to tell whether the rate is above {HARD_RATE:.0%}"
 
 
 def claim_phrases(rows: Sequence[Mapping]) -> dict[str, str]:

@@ -16,9 +16,9 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from scipy import stats
-
 from lstm_lib.runs.experiments import Table
+from lstm_lib.stats import failures
+from lstm_lib.stats.failures import FailureRate
 from lstm_lib.stats.verdicts import EQUIVALENT, FAILS, HOLDS, INCONCLUSIVE, Paired, confirmed, paired, same_function
 
 QUOTES = {
@@ -66,9 +66,6 @@ def display_rows(rows: list[dict]) -> list[dict]:
 NEXT_VALUE_MSE = 0.01
 """Rebuild check: plain training "predicts the next value" when every seed's teacher-forced MSE is below this."""
 
-FAILURE_CEILING = 0.2
-"""Claim "hard to optimise" does not hold in a regime when the failure rate's interval rules out more than 20%."""
-
 
 def paired_free(a: Table, b: Table, column: str = "free_mse", key: tuple[str, ...] = ("seed",)) -> Paired:
     """``column`` (free-running MSE) of ``a`` against ``b``, paired on the ``key`` values both ran."""
@@ -79,33 +76,11 @@ def paired_free(a: Table, b: Table, column: str = "free_mse", key: tuple[str, ..
     return paired([values[0][k] for k in shared], [values[1][k] for k in shared])
 
 
-@dataclass(frozen=True)
-class FailureRate:
-    """Plain training's failures over seeds: diverged, or a free-running horizon under one oscillation."""
-
-    failed: int
-    n: int
-    low: float
-    high: float
-
-    @property
-    def verdict(self) -> str:
-        if self.low > 0:
-            return HOLDS
-        if self.high < FAILURE_CEILING:
-            return FAILS
-        return INCONCLUSIVE
-
-    def text(self) -> str:
-        return f"{self.failed} of {self.n} runs fail [{self.low:.0%}, {self.high:.0%}]"
-
-
 def failure_rate(plain: Table, oscillation_steps: float) -> FailureRate:
-    """Runs that diverged or free-ran for less than one oscillation, with a Clopper-Pearson interval."""
-    horizons = plain.column("horizon")
-    failed = sum(1 for h in horizons if not (math.isfinite(h) and h >= oscillation_steps))
-    ci = stats.binomtest(failed, len(horizons)).proportion_ci(confidence_level=0.95, method="exact")
-    return FailureRate(failed, len(horizons), float(ci.low), float(ci.high))
+    """Plain training's failures (:func:`lstm_lib.stats.failures.failed`: diverged, or a horizon under one
+    oscillation) with their exact interval; "hard" holds when the rate lies above
+    :data:`~lstm_lib.stats.failures.HARD_RATE`."""
+    return failures.failure_rate([failures.failed(row, oscillation_steps) for row in plain.rows])
 
 
 def _row(key: str, regime: str, comparison: str, result: Paired | FailureRate | str, note: str = "") -> dict:

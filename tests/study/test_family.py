@@ -82,7 +82,8 @@ def test_every_subset_of_signs_is_counted():
 
 
 def test_claims_rows_get_the_family_columns():
-    from lstm_lib.study.claims import FailureRate, with_family
+    from lstm_lib.stats.failures import FailureRate
+    from lstm_lib.study.claims import with_family
 
     decided = paired(*_pair(8, n=12, shift=0.45))
     rows = [{"result": decided, "verdict": decided.verdict}] * 12 + [{"result": FailureRate(2, 24, 0.01, 0.27)}]
