@@ -149,3 +149,21 @@ def test_article_only_writes_the_full_profiles_methods_file(tmp_path, capsys):
     want = {(m, r, s) for m in study.methods() for r in ("easy", "hard") for s in study.regime_seeds(r)}
     assert {(r["method"], r["regime"], r["seed"]) for r in rows} == want and len(rows) == len(want)
     assert f"wrote {len(want)} rows" in capsys.readouterr().out
+
+
+def test_the_book_reads_a_campaign_cut_anywhere(study, tmp_path):
+    """Chapter 7 reads the rows as far as the campaign got: any prefix of them gives a report, never an error."""
+    from lstm_lib.runs.records import write_rows
+    from lstm_lib.study import decisive
+
+    run(study, tmp_path)
+    rows = [{k: v for k, v in r.items() if k != "line"} for r in read_rows(tmp_path / "rows.csv").rows]
+    tuned = None
+    for cut in sorted({1, 5, len(rows) // 3, len(rows) // 2, len(rows) - 7, len(rows) - 1, len(rows)}):
+        write_rows(rows[:cut], tmp_path / "cut.csv")
+        report = decisive.report(study, tmp_path / "cut.csv")
+        assert report.runs == cut and str(cut) in report.status()
+        if report.picks is not None:
+            tuned = cut
+            assert report.claims and report.failures
+    assert tuned is not None and decisive.report(study, tmp_path / "missing.csv").runs == 0
