@@ -33,3 +33,16 @@ def correctly_rounded_sin(x: np.ndarray) -> np.ndarray:
         for v in values.ravel().tolist()
     ]
     return np.array(flat, dtype=np.float64).reshape(values.shape)
+
+
+def correctly_rounded_tanh(x: np.ndarray) -> np.ndarray:
+    """``tanh(x)`` for a float64 array, each value the float64 nearest to the exact hyperbolic tangent of ``x``
+    (as :func:`correctly_rounded_sin`: the same bits on every machine, about 10 microseconds a value)."""
+    values = np.asarray(x, dtype=np.float64)
+    if not np.isfinite(values).all():
+        raise ValueError("x must be finite")
+    flat = [
+        libmp.to_float(libmp.mpf_tanh(libmp.from_float(v), WORKING_BITS, libmp.round_nearest), False, "n")
+        for v in values.ravel().tolist()
+    ]
+    return np.array(flat, dtype=np.float64).reshape(values.shape)
