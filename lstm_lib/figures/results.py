@@ -389,8 +389,12 @@ def tuning_curves(
                 ax.plot([chosen], [pick.scores[pick.value]], "o", ms=9, mfc="none", color=f"C{k}")
         ax.set_xscale("log")
         ax.set_yscale("log")
-        ticks = sorted({1 - v if name in complement else v for v in picks[regimes[0]][name].scores})
-        ax.set_xticks(ticks, [f"{1 - t if name in complement else t:g}" for t in ticks], fontsize=8, rotation=45)
+        tried = {v for regime in regimes for v in picks[regime][name].scores}  # grids extended differently per regime
+        ticks = sorted({1 - v if name in complement else v for v in tried})
+        labels = [f"{1 - t if name in complement else t:g}" for t in ticks]
+        if len(ticks) > 5:  # label every other value, so rotated labels never collide
+            labels = [text if k % 2 == 0 else "" for k, text in enumerate(labels)]
+        ax.set_xticks(ticks, labels, fontsize=8, rotation=45)
         ax.xaxis.set_minor_formatter(NullFormatter())
         if any(line.get_ydata().size for line in ax.get_lines()):
             _ratio_ticks(ax.yaxis)

@@ -246,8 +246,13 @@ def compare(
             executor = stack.enter_context(pool)
         if executor is not None:
             futures = {executor.submit(train_and_evaluate, *args(i)): i for i in todo}
-            for future in as_completed(futures):  # cached as each finishes: an interruption loses only runs in flight
-                done(futures[future], future.result())
+            try:
+                for future in as_completed(futures):  # cached as each finishes
+                    done(futures[future], future.result())
+            except BaseException:  # an interruption or a failed run: queued runs must not start (nor be waited for)
+                for future in futures:
+                    future.cancel()
+                raise
         else:
             for i in todo:
                 done(i, train_and_evaluate(*args(i)))

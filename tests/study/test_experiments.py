@@ -289,3 +289,22 @@ def test_summary_on_compare_rows(tmp_path):
     assert 0 < s["final_mse_low"] <= s["final_mse"] <= s["final_mse_high"]
     h = [r["horizon"] for r in table.rows]
     assert s["horizon"] == pytest.approx(sum(h) / 3) and s["horizon_low"] >= 0  # counts: arithmetic mean, cut at 0
+
+
+def test_an_interruption_cancels_the_queued_runs_and_keeps_the_finished_ones(tmp_path, monkeypatch):
+    """Stopping a long compare (Ctrl-C, ``kill``) must not leave the pool training every queued run before it
+    exits: the queued ones are cancelled; what finished is in the cache."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    started = []
+    real = ex.train_and_evaluate
+    monkeypatch.setattr(ex, "train_and_evaluate", lambda *a: started.append(a[0].seed) or real(*a))
+
+    def stop_after_first(run, cached):
+        raise KeyboardInterrupt
+
+    seeds = list(range(8))
+    with ThreadPoolExecutor(1) as pool, pytest.raises(KeyboardInterrupt):
+        compare([TINY], seeds, TASK, cache_dir=tmp_path, progress=stop_after_first, executor=pool)
+    assert len(started) <= 2 < len(seeds)  # the finished run, and at most the one already running
+    assert len(list(tmp_path.glob("*.pt"))) == 1
