@@ -96,8 +96,6 @@ def study_tables(report, full: Sequence[Mapping] = ()) -> dict[str, HTML | str]:
     if report.picks is None:
         return dict.fromkeys(("picks", "claims", "failures", "sensitivity"), wait)
     names = list(next(iter(report.picks.values())))
-    edge = lambda pick: f"{pick.value:g}" + (" (grid's edge)" if pick.at_edge else "")  # noqa: E731
-    picks = [{"setting": n} | {r: edge(p[n]) for r, p in report.picks.items()} for n in names]
     ratio = lambda v: "" if not math.isfinite(v) else f"×{v:.2g}"  # noqa: E731
     claims = [r | {"interval": f"[{r['low']:.2g}, {r['high']:.2g}]" if math.isfinite(r["low"]) else "",
                    "shown": ratio(r["effect"]) if "fail" not in r["comparison"] else
@@ -115,8 +113,26 @@ def study_tables(report, full: Sequence[Mapping] = ()) -> dict[str, HTML | str]:
     sensitivity = (html_table(report.sensitivity, ["regime", "comparison", "variant", "main", "verdict", "changed"])
                    if report.sensitivity else wait)  # fmt: skip
     return {
-        "picks": html_table(picks, ["setting", *report.picks]),
+        "picks": picks_table(report, names),
         "claims": html_table(claims, claim_columns, {"wilcoxon p": _number(".2g"), "holm p": _number(".2g")}),
         "failures": html_table(report.failures, failure_columns, {"rate": pct, "low": pct, "high": pct}),
         "sensitivity": sensitivity,
     }
+
+
+def picks_table(report, names: Sequence[str]) -> HTML:
+    """The study's tuned settings ``names`` (rows) per tuned regime (columns): each grid tried with the selection
+    rule's score, and the pick, marked where it lies at the grid's edge (a note while tuning is unfinished)."""
+    from IPython.display import HTML
+
+    if report.picks is None:
+        return HTML(f"<p><em>Not yet: {html.escape(report.status())}.</em></p>")
+    rows = []
+    for name in names:
+        row: dict[str, object] = {"setting": name}
+        for regime, picks in report.picks.items():
+            pick = picks[name]
+            tried = ", ".join(f"{v:g}: {s:.2g}" for v, s in pick.scores.items())
+            row[regime] = f"{pick.value:g}" + (" (grid's edge)" if pick.at_edge else "") + f" [{tried}]"
+        rows.append(row)
+    return html_table(rows, {"setting": "setting", **{r: f"{r}: pick [value tried: median MSE]" for r in report.picks}})
