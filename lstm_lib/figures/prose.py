@@ -93,3 +93,32 @@ SHARES = {
     INCONCLUSIVE: "the same share for both, so the claim is inconclusive",
 }
 """The ``tuning`` row's verdict as a clause: it compares the shares of settings that beat plain training."""
+
+
+def study_beside_full(records: Sequence[Mapping]) -> str:
+    """Where the study's verdicts and the full profile's part, as sentences.
+
+    ``records`` are the study's claims rows with the full profile's verdict on the same comparison under
+    ``full`` (:func:`lstm_lib.study.decisive.beside_full`; "" where the full profile does not make it). Like is
+    set against like: the study's unadjusted verdict against the full profile's, then what Holm's adjustment
+    leaves of the study's decided verdicts.
+    """
+    shared = [r for r in records if r.get("full")]
+    if not shared:
+        return "the study and the full profile share no comparison yet"
+    differ = [r for r in shared if r["verdict"] != r["full"]]
+    text = f"of the {len(shared)} comparisons both make, the two agree on {len(shared) - len(differ)}"
+    if differ:
+        parts = [
+            f"{r['comparison']} ({r['regime']}): {r['full']} in the full profile, {r['verdict']} in the study"
+            + (f" (×{r['effect']:.2g} [{r['low']:.2g}, {r['high']:.2g}], {r['seeds']} seeds)"
+               if math.isfinite(r["effect"]) and math.isfinite(r["low"]) and "fail" not in r["comparison"] else "")
+            for r in differ
+        ]  # fmt: skip
+        text += f" and differ on {len(differ)}: " + "; ".join(parts)
+    decided = [r for r in records if r["verdict"] in (HOLDS, FAILS)]
+    kept = [r for r in decided if r["headline"] in (HOLDS, FAILS)]
+    return text + (
+        f". Of the study's {len(records)} verdicts, {len(decided)} are decided before Holm's adjustment and "
+        f"{len(kept)} after it (the headline)"
+    )

@@ -370,7 +370,7 @@ def _comparison_key(regime: str, comparison: str) -> tuple[str, str]:
 
 def beside_full(records: list[dict], full: Sequence[Mapping]) -> list[dict]:
     """``records`` with a ``full`` column: the full profile's verdict on the same comparison in the same regime
-    (from chapter 7's claims rows), or "" where the full profile does not make it. The full profile's "hard"
-    verdict asks only whether plain training fails at all; the study's, whether it fails in more than 20%."""
+    (from chapter 7's claims rows), or "" where the full profile does not make it. Both decide "hard" by the one
+    failure rule of :mod:`lstm_lib.stats.failures`."""
     verdicts = {_comparison_key(r["regime"], r["comparison"]): r["verdict"] for r in full}
     return [r | {"full": verdicts.get(_comparison_key(r["regime"], r["comparison"]), "")} for r in records]

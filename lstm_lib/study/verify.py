@@ -43,7 +43,7 @@ select on this machine) a float64 row moved by more than any perturbation availa
 STABLE = ("teacher_mse", "final_loss")
 """The measures that do not amplify rounding: judged across fingerprints."""
 COMPARED = ("final_loss", "final_mse", "free_mse", "teacher_mse", "horizon", "gflop")
-ROW_FILES = ("precision-float64.csv", "full-methods.csv")
+ROW_FILES = ("precision-float64.csv", "full-methods.csv", "study-runs.csv")
 DEFAULT_ROWS = (
     ("precision-float64.csv", "plain", 3, "easy"),
     ("precision-float64.csv", "denoising", 11, "easy"),

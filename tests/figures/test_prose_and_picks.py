@@ -5,7 +5,7 @@ import math
 import pytest
 import torch
 
-from lstm_lib.figures.prose import claim_phrases, failure_phrase, paired_phrase
+from lstm_lib.figures.prose import claim_phrases, failure_phrase, paired_phrase, study_beside_full
 from lstm_lib.figures.results import ordinal, percentile_runs
 from lstm_lib.runs.experiments import Table
 from lstm_lib.runs.trial import Run
@@ -89,3 +89,45 @@ def test_percentile_runs_pick_by_rank_and_rank_diverged_runs_worst():
 def test_ordinal():
     assert [ordinal(n) for n in (1, 2, 3, 10, 11, 12, 50, 90, 101)] == [
         "1st", "2nd", "3rd", "10th", "11th", "12th", "50th", "90th", "101st"]  # fmt: skip
+
+
+def _study_row(comparison, verdict, headline, full, effect=1.3, low=0.7, high=2.3):
+    return {
+        "regime": "easy",
+        "comparison": comparison,
+        "verdict": verdict,
+        "headline": headline,
+        "full": full,
+        "effect": effect,
+        "low": low,
+        "high": high,
+        "seeds": 30,
+    }
+
+
+def test_study_beside_full_names_each_difference_and_counts_what_holm_keeps():
+    rows = [
+        _study_row("weighted vs plain", "inconclusive", "inconclusive", "does not hold"),
+        _study_row("denoising vs weighted", "inconclusive", "inconclusive", "inconclusive"),
+        _study_row("rollout vs plain", "does not hold", "inconclusive", ""),  # the full profile has no rollout
+        _study_row("plain training fails", "holds", "holds", "inconclusive", 0.73, 0.54, 0.88),
+    ]
+    text = study_beside_full(rows)
+    assert text.startswith("of the 3 comparisons both make, the two agree on 1 and differ on 2: ")
+    assert (
+        "weighted vs plain (easy): does not hold in the full profile, inconclusive in the study (×1.3 [0.7, 2.3]"
+        in text
+    )
+    assert "plain training fails (easy): inconclusive in the full profile, holds in the study;" not in text
+    assert "plain training fails (easy): inconclusive in the full profile, holds in the study." in text
+    assert "×0.73" not in text  # a failure rate is not a ratio
+    assert text.endswith(
+        "Of the study's 4 verdicts, 2 are decided before Holm's adjustment and 1 after it (the headline)"
+    )
+    assert "rollout" not in text.split(". Of")[0]
+
+
+def test_study_beside_full_before_any_shared_comparison():
+    assert study_beside_full([_study_row("rollout vs plain", "holds", "holds", "")]) == (
+        "the study and the full profile share no comparison yet"
+    )
