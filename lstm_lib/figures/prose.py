@@ -107,7 +107,8 @@ def study_beside_full(records: Sequence[Mapping]) -> str:
     if not shared:
         return "the study and the full profile share no comparison yet"
     differ = [r for r in shared if r["verdict"] != r["full"]]
-    text = f"of the {len(shared)} comparisons both make, the two agree on {len(shared) - len(differ)}"
+    text = (f"the study and the full profile make {len(shared)} of the same comparisons; they agree on "
+            f"{len(shared) - len(differ)}")  # fmt: skip
     if differ:
         parts = [
             f"{r['comparison']} ({r['regime']}): {r['full']} in the full profile, {r['verdict']} in the study"
@@ -122,3 +123,23 @@ def study_beside_full(records: Sequence[Mapping]) -> str:
         f". Of the study's {len(records)} verdicts, {len(decided)} are decided before Holm's adjustment and "
         f"{len(kept)} after it (the headline)"
     )
+
+
+def study_answer(main: Mapping[str, Paired], records: Sequence[Mapping], comparison: str, a: str, b: str) -> str:
+    """The study's answer to one comparison in every regime where it was made: the paired clause, then what
+    Holm's adjustment over the study's whole family makes of it.
+
+    ``main`` holds the study's paired results by ``"regime: comparison"`` and ``records`` its claims rows (both
+    from :class:`lstm_lib.study.decisive.Report`).
+    """
+    parts = []
+    for r in records:
+        if r["comparison"] != comparison or f"{r['regime']}: {comparison}" not in main:
+            continue
+        clause = f"in the {r['regime']} regime {paired_phrase(main[r['regime'] + ': ' + comparison], a, b)}"
+        if r["headline"] != r["verdict"]:
+            clause += f", which Holm's adjustment over the study's {len(records)} verdicts leaves {r['headline']}"
+        elif r["verdict"] in (HOLDS, FAILS):
+            clause += ", a verdict that survives Holm's adjustment"
+        parts.append(clause)
+    return "; ".join(parts) if parts else f"the study has not yet compared {a} with {b}"

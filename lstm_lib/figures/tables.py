@@ -80,6 +80,15 @@ def summary_table(summary: Sequence[Mapping], by: str, columns: Sequence[str], b
     return html_table(summary_rows(summary, by, columns), headers)
 
 
+STUDY_METHOD_NAMES = {"article": "plain, at the book's rate (the article's set-up)"}
+"""How the study's tables name a role whose key is terse."""
+
+
+def _yes(value: object) -> str:
+    """A mark as a word a reader expects in a table: "yes" where set, nothing where not."""
+    return "yes" if value is True else ""
+
+
 def _number(fmt: str) -> Callable[[object], str]:
     return lambda v: format(v, fmt) if isinstance(v, (int, float)) and math.isfinite(v) else ""
 
@@ -103,19 +112,27 @@ def study_tables(report, full: Sequence[Mapping] = ()) -> dict[str, HTML | str]:
               for r in beside_full(report.claims, full)]  # fmt: skip
     claim_columns = {"regime": "regime", "comparison": "comparison", "settings": "tuned settings", "shown": "effect",
                      "interval": "95% interval", "seeds": "seeds", "each way": "seeds: lower, higher (or counts)",
-                     "wilcoxon p": "Wilcoxon p", "fragile": "fragile", "verdict": "verdict", "holm p": "Holm p",
+                     "wilcoxon p": "Wilcoxon p", "fragile": "fragile", "detects": "detects (80% power)",
+                     "verdict": "verdict", "holm p": "Holm p",
                      "headline": "verdict, Holm-adjusted (headline)", "full": "full profile's verdict"}  # fmt: skip
     failure_columns = {"regime": "regime", "method": "method", "failed": "failed", "seeds": "seeds",
                        "rate": "rate", "low": "low", "high": "high", "hard": "hard (rate > 20%)",
                        "vs plain": "paired with plain (exact McNemar)",
                        "fails less": "fails less than plain"}  # fmt: skip
     pct = _number(".0%")
-    sensitivity = (html_table(report.sensitivity, ["regime", "comparison", "variant", "main", "verdict", "changed"])
+    sensitivity_columns = {"regime": "regime", "comparison": "comparison", "variant": "judged with",
+                           "main": "verdict as run", "verdict": "verdict judged so", "changed": "changed"}  # fmt: skip
+    sensitivity = (html_table(report.sensitivity, sensitivity_columns, {"changed": _yes})
                    if report.sensitivity else wait)  # fmt: skip
+    failures = [r | {"method": STUDY_METHOD_NAMES.get(r["method"], r["method"])} for r in report.failures]
     return {
         "picks": picks_table(report, names),
-        "claims": html_table(claims, claim_columns, {"wilcoxon p": _number(".2g"), "holm p": _number(".2g")}),
-        "failures": html_table(report.failures, failure_columns, {"rate": pct, "low": pct, "high": pct}),
+        "claims": html_table(
+            claims,
+            claim_columns,
+            {"wilcoxon p": _number(".2g"), "holm p": _number(".2g"), "fragile": _yes, "detects": ratio},
+        ),
+        "failures": html_table(failures, failure_columns, {"rate": pct, "low": pct, "high": pct}),
         "sensitivity": sensitivity,
     }
 

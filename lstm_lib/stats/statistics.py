@@ -70,8 +70,12 @@ def _power(effect: float, sd: float, n: int, level: float) -> float:
     df = n - 1
     crit = stats.t.ppf((1 + level) / 2, df)
     nc = effect * math.sqrt(n) / sd
-    power = float(stats.nct.sf(crit, df, nc) + stats.nct.cdf(-crit, df, nc))
-    return power if math.isfinite(power) else 1.0  # scipy gives NaN far in the tail, where the power is 1
+    # P(T > crit) + P(T < -crit), the second as P(T' > crit) with T' of noncentrality -nc: scipy's ``nct.cdf`` gives
+    # NaN far in the lower tail (at one degree of freedom already for nc near 8), its ``sf`` does not
+    upper, lower = (float(stats.nct.sf(crit, df, sign * nc)) for sign in (1, -1))
+    upper = upper if math.isfinite(upper) else float(nc > 0)  # far in a tail: the side the effect points to wins
+    lower = lower if math.isfinite(lower) else float(nc < 0)
+    return upper + lower
 
 
 def detectable_effect(sd: float, n: int, level: float = 0.95, power: float = POWER) -> float:

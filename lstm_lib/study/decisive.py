@@ -201,7 +201,9 @@ def holm_verdicts(rows: list[Claim]) -> list[str]:
 
 
 def table_rows(rows: list[Claim]) -> list[dict]:
-    """The claims table as records: the headline (Holm) verdict beside the unadjusted one and the family view."""
+    """The claims table as records: the headline (Holm) verdict beside the unadjusted one and the family view, and
+    for a paired comparison the smallest ratio its seeds detect with 80% power (``detects``), what a study that
+    could not afford the seeds its power analysis asks for can still see."""
     headline = holm_verdicts(rows)
     adjusted = family.holm([r.p for r in rows])
     out = []
@@ -212,13 +214,13 @@ def table_rows(rows: list[Claim]) -> list[dict]:
             lower, higher = family.each_way(res)
             record |= {"effect": res.effect, "low": res.low, "high": res.high, "seeds": res.n,
                        "each way": f"{lower} lower, {higher} higher", "wilcoxon p": family.wilcoxon_pvalue(res),
-                       "fragile": family.fragile(res)}  # fmt: skip
+                       "fragile": family.fragile(res), "detects": res.detectable}  # fmt: skip
         elif isinstance(res, FailureRate):
-            record |= {"effect": res.rate, "low": res.low, "high": res.high, "seeds": res.n,
-                       "each way": res.text(), "wilcoxon p": math.nan, "fragile": False}  # fmt: skip
+            record |= {"effect": res.rate, "low": res.low, "high": res.high, "seeds": res.n, "each way": res.text(),
+                       "wilcoxon p": math.nan, "fragile": False, "detects": math.nan}  # fmt: skip
         else:
-            record |= {"effect": math.nan, "low": math.nan, "high": math.nan, "seeds": res.n,
-                       "each way": res.text(), "wilcoxon p": math.nan, "fragile": False}  # fmt: skip
+            record |= {"effect": math.nan, "low": math.nan, "high": math.nan, "seeds": res.n, "each way": res.text(),
+                       "wilcoxon p": math.nan, "fragile": False, "detects": math.nan}  # fmt: skip
         record |= {"verdict": r.verdict, "p": r.p, "holm p": q, "headline": verdict}
         out.append(record)
     return out

@@ -74,3 +74,27 @@ def test_plot_port_run_spreads_every_loss_evaluation_over_its_step():
     assert list(line.get_xdata()) == [1, 1.25, 1.5, 1.75, 2, 2.5]
     assert list(line.get_ydata()) == [0.5, 0.4, 0.3, 0.2, 0.2, 0.1]
     plt.close(fig)
+
+
+def test_study_tables_write_marks_as_words_and_name_the_articles_baseline():
+    from lstm_lib.figures.tables import study_tables
+    from lstm_lib.study.decisive import Report
+    from lstm_lib.study.tuning import Pick
+
+    claim = {"regime": "easy", "comparison": "weighted vs plain", "settings": "lr 0.1, rate 0.99", "effect": 1.3,
+             "low": 0.7, "high": 2.3, "seeds": 30, "each way": "14 lower, 16 higher", "wilcoxon p": 0.46,
+             "verdict": "inconclusive", "holm p": 1.0, "headline": "inconclusive", "detects": 2.5}  # fmt: skip
+    failure = {"regime": "easy", "method": "article", "failed": 2, "seeds": 30, "rate": 0.07, "low": 0.01,
+               "high": 0.22, "hard": "inconclusive", "vs plain": "", "fails less": ""}  # fmt: skip
+    sensitivity = {"regime": "easy", "comparison": "weighted vs plain", "variant": "threshold 0.05",
+                   "main": "inconclusive", "verdict": "holds", "changed": True}  # fmt: skip
+    picks = {"easy": {"adagrad": Pick("adagrad", {0.05: 0.02, 0.1: 0.01}, 0.1)}}
+    report = Report(10, 10, picks, [claim | {"fragile": True}, claim | {"fragile": False}], [failure], [sensitivity])
+    tables = {key: value.data for key, value in study_tables(report).items()}
+    cells = lambda text: [c.split(">", 1)[1] for c in text.split("</td>")[:-1]]  # noqa: E731
+    claims = tables["claims"].split("</tr>")
+    assert "yes" in cells(claims[1]) and "yes" not in cells(claims[2])
+    assert "False" not in tables["claims"] and "True" not in tables["sensitivity"]
+    assert "plain, at the book&#x27;s rate (the article&#x27;s set-up)" in tables["failures"]
+    assert "yes" in cells(tables["sensitivity"].split("</tr>")[1])
+    assert "×2.5" in cells(claims[1])

@@ -5,7 +5,7 @@ import math
 import pytest
 import torch
 
-from lstm_lib.figures.prose import claim_phrases, failure_phrase, paired_phrase, study_beside_full
+from lstm_lib.figures.prose import claim_phrases, failure_phrase, paired_phrase, study_answer, study_beside_full
 from lstm_lib.figures.results import ordinal, percentile_runs
 from lstm_lib.runs.experiments import Table
 from lstm_lib.runs.trial import Run
@@ -113,7 +113,9 @@ def test_study_beside_full_names_each_difference_and_counts_what_holm_keeps():
         _study_row("plain training fails", "holds", "holds", "inconclusive", 0.73, 0.54, 0.88),
     ]
     text = study_beside_full(rows)
-    assert text.startswith("of the 3 comparisons both make, the two agree on 1 and differ on 2: ")
+    assert text.startswith(
+        "the study and the full profile make 3 of the same comparisons; they agree on 1 and differ on 2: "
+    )
     assert (
         "weighted vs plain (easy): does not hold in the full profile, inconclusive in the study (×1.3 [0.7, 2.3]"
         in text
@@ -130,4 +132,22 @@ def test_study_beside_full_names_each_difference_and_counts_what_holm_keeps():
 def test_study_beside_full_before_any_shared_comparison():
     assert study_beside_full([_study_row("rollout vs plain", "holds", "holds", "")]) == (
         "the study and the full profile share no comparison yet"
+    )
+
+
+def test_study_answer_says_what_holm_makes_of_each_regime():
+    main = {"easy: denoising vs weighted": _paired(HOLDS, 0.5, 0.3, 0.8),
+            "hard: denoising vs weighted": _paired(HOLDS, 0.4, 0.2, 0.9)}  # fmt: skip
+    rows = [
+        _study_row("denoising vs weighted", HOLDS, HOLDS, "") | {"regime": "easy"},
+        _study_row("denoising vs weighted", HOLDS, INCONCLUSIVE, "") | {"regime": "hard"},
+        _study_row("weighted vs plain", FAILS, FAILS, "") | {"regime": "easy"},
+    ]
+    text = study_answer(main, rows, "denoising vs weighted", "denoising", "weighting")
+    easy, hard = text.split("; in the hard")
+    assert easy.startswith("in the easy regime denoising gave a lower free-running error than weighting (×0.5")
+    assert easy.endswith(", a verdict that survives Holm's adjustment")
+    assert hard.endswith("which Holm's adjustment over the study's 3 verdicts leaves inconclusive")
+    assert study_answer({}, [], "rollout vs plain", "the rollout", "plain training") == (
+        "the study has not yet compared the rollout with plain training"
     )

@@ -12,7 +12,7 @@ from scipy import stats
 from lstm_lib.runs.experiments import Table
 from lstm_lib.runs.trial import Run
 from lstm_lib.settings import study_for
-from lstm_lib.stats.verdicts import FAILS, HOLDS, INCONCLUSIVE
+from lstm_lib.stats.verdicts import FAILS, HOLDS, INCONCLUSIVE, Paired
 from lstm_lib.study import decisive, tuning
 
 STUDY = study_for("quick", seeds=tuple(range(12)), hard_seeds=tuple(range(12)), example_seeds=(0, 1),
@@ -155,3 +155,34 @@ def test_sensitivity_reports_each_variant_beside_the_main_verdict():
     assert variants == {f"prime {p} only" for p in STUDY.prime_lengths} | {"threshold 0.05", "threshold 0.2"}
     assert all(r["changed"] == (r["verdict"] != r["main"]) for r in out)
     assert all("fail" in r["comparison"] for r in out if r["variant"].startswith("threshold"))
+
+
+def _paired_t_power(nc: float, df: int) -> float:
+    """Power of the two-sided 95% t-test at noncentrality ``nc``, integrated from its definition T = (Z + nc) /
+    sqrt(V / df), Z normal and V chi-square: a route independent of scipy's noncentral t."""
+    from scipy import integrate
+
+    c = stats.t.ppf(0.975, df)
+
+    def density(v: float) -> float:
+        s = c * math.sqrt(v / df)
+        return stats.chi2.pdf(v, df) * (stats.norm.sf(s - nc) + stats.norm.cdf(-s - nc))
+
+    return integrate.quad(density, 0, np.inf, limit=200)[0]
+
+
+def test_each_paired_row_gives_the_ratio_its_seeds_detect_with_80_percent_power():
+    """The paired t-test at the reported ratio has power 0.8, also for rows of two seeds (one degree of freedom)."""
+    rows = decisive.claims(decisive.roles(ROWS, STUDY, PICKS), OSC)
+    records = decisive.table_rows(rows)
+    paired_rows = [(c, r) for c, r in zip(rows, records, strict=True) if isinstance(c.result, Paired)]
+    assert all(
+        math.isnan(r["detects"]) == (c.result.n < 2 or np.std(c.result.differences) == 0) for c, r in paired_rows
+    )
+    paired_rows = [(c, r) for c, r in paired_rows if math.isfinite(r["detects"])]  # no spread: nothing to detect
+    assert len(paired_rows) >= 5
+    for claim, record in paired_rows:
+        n, detects = claim.result.n, record["detects"]
+        sd = float(np.std(np.asarray(claim.result.differences), ddof=1))
+        assert _paired_t_power(abs(math.log(detects)) * math.sqrt(n) / sd, n - 1) == pytest.approx(0.8, abs=1e-6)
+    assert all(math.isnan(r["detects"]) for c, r in zip(rows, records, strict=True) if not isinstance(c.result, Paired))
