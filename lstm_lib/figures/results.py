@@ -364,18 +364,27 @@ def seed_dots(results: Mapping[str, Paired], xlabel: str) -> plt.Figure:
     return fig
 
 
+TUNED_AXIS = {"adagrad": "learning rate", "sgd": "learning rate", "lbfgs": "learning rate",
+              "lbfgs+wolfe": "learning rate", "weighted": "weighting rate r", "denoising": "noise std",
+              "scheduled-sampling": "last p of a true input", "rollout": "rollout steps"}  # fmt: skip
+"""What each tuned setting's axis measures, for the tuning figure's label."""
+
+
 def tuning_curves(
-    picks: Mapping[str, Mapping[str, object]], complement: Sequence[str] = ("weighted", "scheduled-sampling")
+    picks: Mapping[str, Mapping[str, object]],
+    complement: Sequence[str] = ("weighted", "scheduled-sampling"),
+    names: Sequence[str] | None = None,
 ) -> plt.Figure:
-    """One panel per tuned setting: the selection rule's score (median free-running MSE over the tuning seeds) at
-    each grid value, one line per regime, the picked value ringed. A grid value whose runs mostly diverged has an
-    infinite score and no point. Settings in ``complement`` (a decay rate near 1, a probability that may be 0) are
-    spaced by ``1 - value`` on the log axis, still labelled with the values."""
+    """One panel per tuned setting (every one, or ``names``): the selection rule's score (median free-running MSE
+    over the tuning seeds) at each grid value, one line per regime, the picked value ringed. A grid value whose runs
+    mostly diverged has an infinite score and no point. Settings in ``complement`` (a decay rate near 1, a
+    probability that may be 0) are spaced by ``1 - value`` on the log axis, still labelled with the values."""
     regimes = list(picks)
-    names = list(next(iter(picks.values())))
-    cols = 3
+    names = list(next(iter(picks.values()))) if names is None else list(names)
+    cols = 2 if len(names) in (2, 4) else min(3, len(names))  # four panels as 2 x 2, not 3 + 1
     rows = math.ceil(len(names) / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(PAGE_WIDTH, 2.2 * rows + 0.6), layout="constrained", squeeze=False)
+    width = PAGE_WIDTH * max(cols, 2) / 3
+    fig, axes = plt.subplots(rows, cols, figsize=(width, 2.2 * rows + 0.6), layout="constrained", squeeze=False)
     styles = ("o-", "s--", "^:")
     for ax, name in zip(axes.flat, names, strict=False):
         for k, regime in enumerate(regimes):
@@ -405,7 +414,8 @@ def tuning_curves(
     for ax in list(axes.flat)[len(names) :]:
         ax.set_visible(False)
     fig.supylabel("median free-running MSE over the tuning seeds", fontsize=9)
-    fig.supxlabel("setting tried: learning rate, weighting rate, noise std, last p or rollout steps", fontsize=9)
+    tried_what = list(dict.fromkeys(TUNED_AXIS.get(name, name) for name in names))
+    fig.supxlabel("setting tried: " + ", ".join(tried_what), fontsize=9)
     handles, labels = axes.flat[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside upper center", ncols=len(regimes), fontsize=8, frameon=False)
     return fig

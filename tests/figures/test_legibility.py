@@ -137,6 +137,10 @@ def _figures() -> dict[str, callable]:
         ),
         "seed_dots": lambda: results.seed_dots(_verdicts(6), "free-running MSE ratio (log scale)"),
         "tuning_curves": lambda: results.tuning_curves(_picks()),
+        "tuning_curves_one": lambda: results.tuning_curves(_picks(), names=("weighted",)),
+        "tuning_curves_optimisers": lambda: results.tuning_curves(
+            _picks(), names=("adagrad", "sgd", "lbfgs", "lbfgs+wolfe")
+        ),
         "waiting": lambda: results.waiting("12 of the 992 runs the campaign plans are committed"),
         "port_steps": lambda: port.port_steps({0: _port_run(), 1: _port_run(exploded=True), 2: _port_run()}),
         "replay_figure": lambda: port.replay_figure(_port_run(exploded=True), "seed 0, 1000 steps per wave, lr 0.8"),
