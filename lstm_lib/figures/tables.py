@@ -153,3 +153,42 @@ def picks_table(report, names: Sequence[str]) -> HTML:
             row[regime] = f"{pick.value:g}" + (" (grid's edge)" if pick.at_edge else "") + f" [{tried}]"
         rows.append(row)
     return html_table(rows, {"setting": "setting", **{r: f"{r}: pick [value tried: median MSE]" for r in report.picks}})
+
+
+def answers_table(full: Sequence[Mapping], study: Sequence[Mapping]) -> HTML:
+    """The article's claims at a glance: per comparison (rows) and regime, this build's verdict (``full``: chapter
+    7's claims rows, effect as text) beside the study's headline, Holm-adjusted (``study``: its claims records).
+
+    The study's "fails less than plain" rows stay in its own tables; a comparison only one side makes has an empty
+    cell on the other.
+    """
+    from lstm_lib.study.claims import LABELS
+    from lstm_lib.study.decisive import comparison_key
+
+    rows: dict[str, dict[str, str]] = {}
+    regimes: list[str] = []
+
+    def cell(row_key: str, label: str, column: str, text: str) -> None:
+        rows.setdefault(row_key, {"comparison": label})[column] = text
+
+    for r in study:
+        if "fails less" in r["comparison"]:
+            continue
+        regime, key = comparison_key(r["regime"], r["comparison"])
+        regimes.append(regime)
+        if "fail" in r["comparison"]:
+            shown = f"{r['effect']:.0%} fail" if math.isfinite(r["effect"]) else ""
+        else:
+            shown = f"×{r['effect']:.2g}" if math.isfinite(r["effect"]) else ""
+        cell(key, r["comparison"], f"{regime}: study", f"{r['headline']} {shown}".strip())
+    for r in full:
+        regime, key = comparison_key(r["regime"], r["comparison"])
+        regimes.append(regime)
+        label = rows[key]["comparison"] if key in rows else f"{LABELS.get(r['claim'], r['claim'])}: {r['comparison']}"
+        cell(key, label, f"{regime}: build", f"{r['verdict']} {r['effect']}")
+    columns = {"comparison": "comparison"}
+    for regime in dict.fromkeys(regimes):
+        for side, header in (("build", "this build"), ("study", "the study")):
+            if any(f"{regime}: {side}" in row for row in rows.values()):
+                columns[f"{regime}: {side}"] = f"{regime}: {header}"
+    return html_table([{c: row.get(c, "") for c in columns} for row in rows.values()], columns)

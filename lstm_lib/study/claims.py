@@ -208,11 +208,6 @@ def rebuild_checks(
     return rows
 
 
-def regime_answer(rows: list[dict], claim: str) -> dict[str, str]:
-    """``regime -> verdict`` of one claim's rows (for the prose of the conclusion and the intro)."""
-    return {r["regime"]: r["verdict"] for r in rows if r["claim"] == claim}
-
-
 def answers(rows: list[dict]) -> dict[str, str]:
     """Short answers for other pages: ``{claim}_{regime}`` (and ``adagrad_{other}``) -> "verdict (effect, seeds)"."""
     out = {}
@@ -223,26 +218,6 @@ def answers(rows: list[dict]) -> dict[str, str]:
         )
         out[key] = f"{r['verdict']} ({detail})" if detail else r["verdict"]
     return out
-
-
-def conclusion_text(rows: list[dict]) -> str:
-    """A short Markdown summary of what holds, what does not, and in which regime (for the intro)."""
-
-    def phrase(claim: str, subject: str) -> str:
-        answer = regime_answer(rows, claim)
-        parts = [f"{v} in the {r} regime" for r, v in answer.items()]
-        return f"{subject}: " + "; ".join(parts) if parts else f"{subject}: not measured"
-
-    ada = [r for r in rows if r["claim"] == "adagrad"]
-    ada_text = "; ".join(f"{r['comparison'].replace('Adagrad vs ', 'vs ')} {r['verdict']}" for r in ada)
-    lines = [
-        f"- *Adagrad does better than L-BFGS and SGD* (easy regime): {ada_text}.",
-        "- " + phrase("hard", "*An LSTM is hard to optimise without tricks*") + ".",
-        "- " + phrase("weighted", "*Weighting helps*") + ".",
-        "- " + phrase("denoising", "*Denoising helps*") + ".",
-        "- " + phrase("conclusion", "*Denoising is the more efficient trick* (denoising vs weighting)") + ".",
-    ]
-    return "\n".join(lines)
 
 
 @dataclass

@@ -365,7 +365,8 @@ def report(study: Study, path: Path = STUDY_ROWS) -> Report:
     return Report(len(table.runs), planned, picks, decided, fails, sens, main)
 
 
-def _comparison_key(regime: str, comparison: str) -> tuple[str, str]:
+def comparison_key(regime: str, comparison: str) -> tuple[str, str]:
+    """The same comparison in the study's words and the full profile's, as one key (regime, normalised name)."""
     text = comparison.lower().replace(" (free-running error)", "").replace("l-bfgs", "lbfgs")
     return regime, text.replace("plain training fails", "plain training")
 
@@ -374,5 +375,5 @@ def beside_full(records: list[dict], full: Sequence[Mapping]) -> list[dict]:
     """``records`` with a ``full`` column: the full profile's verdict on the same comparison in the same regime
     (from chapter 7's claims rows), or "" where the full profile does not make it. Both decide "hard" by the one
     failure rule of :mod:`lstm_lib.stats.failures`."""
-    verdicts = {_comparison_key(r["regime"], r["comparison"]): r["verdict"] for r in full}
-    return [r | {"full": verdicts.get(_comparison_key(r["regime"], r["comparison"]), "")} for r in records]
+    verdicts = {comparison_key(r["regime"], r["comparison"]): r["verdict"] for r in full}
+    return [r | {"full": verdicts.get(comparison_key(r["regime"], r["comparison"]), "")} for r in records]

@@ -98,3 +98,39 @@ def test_study_tables_write_marks_as_words_and_name_the_articles_baseline():
     assert "plain, at the book&#x27;s rate (the article&#x27;s set-up)" in tables["failures"]
     assert "yes" in cells(tables["sensitivity"].split("</tr>")[1])
     assert "×2.5" in cells(claims[1])
+
+
+def test_answers_table_sets_each_comparison_beside_itself_per_regime():
+    from lstm_lib.figures.tables import answers_table
+
+    def study(regime, comparison, headline, effect):
+        return {"regime": regime, "comparison": comparison, "headline": headline, "effect": effect}
+
+    def full(claim, regime, comparison, verdict, effect):
+        return {"claim": claim, "regime": regime, "comparison": comparison, "verdict": verdict, "effect": effect}
+
+    study_rows = [
+        study("easy", "Adagrad vs L-BFGS (free-running error)", "inconclusive", 0.56),
+        study("easy", "plain training fails", "inconclusive", 0.23),
+        study("easy", "weighted fails less than plain", "inconclusive", float("nan")),
+        study("hard", "weighted vs plain", "inconclusive", 1.2),
+        study("example", "weighted vs plain", "inconclusive", 1.8),
+    ]
+    full_rows = [
+        full("adagrad", "easy", "Adagrad vs lbfgs", "holds", "×0.075"),
+        full("hard", "easy", "plain training", "inconclusive", "2/24 fail"),
+        full("weighted", "hard", "weighted vs plain", "does not hold", "×3.9"),
+        full("tuning", "easy", "settings tried", "inconclusive", "denoising 0/4, weighting 0/3"),
+    ]
+    html = answers_table(full_rows, study_rows).data
+    head, *body = html.split("</tr>")[:-1]
+    cells = [[c.split(">")[-1] for c in row.split("</td>")[:-1]] for row in body]
+    assert [c.split(">")[-1] for c in head.split("</th>")[:-1]] == [
+        "comparison", "easy: this build", "easy: the study", "hard: this build", "hard: the study", "example: the study"
+    ]  # fmt: skip
+    assert cells == [
+        ["Adagrad vs L-BFGS (free-running error)", "holds ×0.075", "inconclusive ×0.56", "", "", ""],
+        ["plain training fails", "inconclusive 2/24 fail", "inconclusive 23% fail", "", "", ""],
+        ["weighted vs plain", "", "", "does not hold ×3.9", "inconclusive ×1.2", "inconclusive ×1.8"],
+        ["denoising needs less tuning: settings tried", "inconclusive denoising 0/4, weighting 0/3", "", "", "", ""],
+    ]
