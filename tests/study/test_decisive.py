@@ -186,3 +186,29 @@ def test_each_paired_row_gives_the_ratio_its_seeds_detect_with_80_percent_power(
         sd = float(np.std(np.asarray(claim.result.differences), ddof=1))
         assert _paired_t_power(abs(math.log(detects)) * math.sqrt(n) / sd, n - 1) == pytest.approx(0.8, abs=1e-6)
     assert all(math.isnan(r["detects"]) for c, r in zip(rows, records, strict=True) if not isinstance(c.result, Paired))
+
+
+def test_the_longer_runs_of_the_sensitivity_stage_are_a_variant_of_their_own():
+    """Rows of the sensitivity stage (the headline methods at twice the iterations) are judged as one more variant;
+    here weighting's longer runs are made far better than plain's, so its verdict against plain flips."""
+    from lstm_lib.study.campaign import sensitivity_configs
+
+    extra = []
+    for regime in ("easy", "hard"):
+        longer = dict(zip(("plain", "weighted", "denoising"), sensitivity_configs(STUDY, PICKS[regime]), strict=True))
+        for seed in STUDY.regime_seeds(regime):
+            for role, config in longer.items():
+                free = {"plain": 0.01, "weighted": 0.001, "denoising": 0.01}[role] * math.exp(NOISE[seed][0] / 10)
+                extra.append(row(config, regime, "sensitivity", seed, free))
+    rows = table(tuning_rows() + evaluation_rows() + extra)
+    roles = decisive.roles(rows, STUDY, PICKS)
+    out = decisive.sensitivity(rows, roles, OSC, STUDY, PICKS, STUDY.prime_lengths, (0.05, 0.2))
+    longer_name = f"{2 * STUDY.iterations} iterations"
+    flipped = {(r["regime"], r["comparison"]): r for r in out if r["variant"] == longer_name}
+    assert set(flipped) >= {(g, c) for g in ("easy", "hard") for c in ("weighted vs plain", "denoising vs weighted")}
+    for regime in ("easy", "hard"):
+        assert flipped[(regime, "weighted vs plain")]["verdict"] == HOLDS
+        assert flipped[(regime, "weighted vs plain")]["changed"] == (
+            flipped[(regime, "weighted vs plain")]["main"] != HOLDS
+        )
+        assert flipped[(regime, "denoising vs weighted")]["verdict"] == FAILS
