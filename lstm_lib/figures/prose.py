@@ -143,3 +143,17 @@ def study_answer(main: Mapping[str, Paired], records: Sequence[Mapping], compari
             clause += ", a verdict that survives Holm's adjustment"
         parts.append(clause)
     return "; ".join(parts) if parts else f"the study has not yet compared {a} with {b}"
+
+
+def study_moved(records: Sequence[Mapping]) -> str:
+    """What the study makes of the comparisons the full profile decides (holds or does not hold), as a clause:
+    how many it decides the same way, the other way, or leaves undecided. ``records`` as for
+    :func:`study_beside_full`."""
+    decided = [r for r in records if r.get("full") in (HOLDS, FAILS)]
+    if not decided:
+        return "there are none the study also makes"
+    same = sum(r["headline"] == r["full"] for r in decided)
+    other = sum(r["headline"] in (HOLDS, FAILS) and r["headline"] != r["full"] for r in decided)
+    open_ = len(decided) - same - other
+    parts = [f"{same} the same way", f"{other} the other way", f"{open_} not at all (inconclusive or equivalent)"]
+    return f"{len(decided)} are also in the study, whose Holm-adjusted headline decides " + ", ".join(parts)

@@ -5,7 +5,14 @@ import math
 import pytest
 import torch
 
-from lstm_lib.figures.prose import claim_phrases, failure_phrase, paired_phrase, study_answer, study_beside_full
+from lstm_lib.figures.prose import (
+    claim_phrases,
+    failure_phrase,
+    paired_phrase,
+    study_answer,
+    study_beside_full,
+    study_moved,
+)
 from lstm_lib.figures.results import ordinal, percentile_runs
 from lstm_lib.runs.experiments import Table
 from lstm_lib.runs.trial import Run
@@ -151,3 +158,19 @@ def test_study_answer_says_what_holm_makes_of_each_regime():
     assert study_answer({}, [], "rollout vs plain", "the rollout", "plain training") == (
         "the study has not yet compared the rollout with plain training"
     )
+
+
+def test_study_moved_counts_what_the_study_makes_of_each_decided_verdict():
+    rows = [
+        _study_row("weighted vs plain", INCONCLUSIVE, INCONCLUSIVE, FAILS),
+        _study_row("denoising vs plain", FAILS, INCONCLUSIVE, FAILS),  # decided before Holm only: not decided
+        _study_row("plain training fails", HOLDS, HOLDS, HOLDS),
+        _study_row("denoising vs weighted", FAILS, FAILS, HOLDS),
+        _study_row("rollout vs plain", HOLDS, HOLDS, ""),  # not in the full profile
+        _study_row("Adagrad vs SGD", INCONCLUSIVE, INCONCLUSIVE, INCONCLUSIVE),  # not decided there
+    ]
+    assert study_moved(rows) == (
+        "4 are also in the study, whose Holm-adjusted headline decides 1 the same way, 1 the other way, "
+        "2 not at all (inconclusive or equivalent)"
+    )
+    assert study_moved(rows[-2:]) == "there are none the study also makes"
