@@ -547,8 +547,8 @@ def build_parser() -> argparse.ArgumentParser:
     which = p.add_mutually_exclusive_group()
     which.add_argument("--rows", type=int, help="retrain this many committed rows (default: the 4 fixed ones)")
     which.add_argument("--all", action="store_true", help="retrain every committed row (hours)")
-    p.add_argument("--files", nargs="+", metavar="CSV", help="row files (default: results/precision-float64.csv"
-                   " and results/full-methods.csv)")  # fmt: skip
+    p.add_argument("--files", nargs="+", metavar="CSV", help="row files (default: results/precision-float64.csv,"
+                   " results/full-methods.csv and results/study-runs.csv)")  # fmt: skip
     p.add_argument("--claims", action="store_true", help="rebuild the claims table from the cache (or retrain)")
     p.add_argument(
         "--profile", choices=("full", "study", "quick"), default="full", help="profile of --claims (default: full)"
