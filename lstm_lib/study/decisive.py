@@ -311,7 +311,8 @@ STUDY_ROWS = Path(__file__).resolve().parents[2] / "results" / "study-runs.csv"
 class Report:
     """What the book shows of the study: how far its campaign got, and every table its rows support so far.
 
-    ``runs``/``planned``: rows in the file and runs in the campaign's plan; ``picks``: the tuned settings (``None``
+    ``runs``/``planned``: rows in the file and runs in the campaign's plan (exact once the picks are known, an
+    estimate before); ``picks``: the tuned settings (``None``
     until the tuning stage is complete); ``claims``, ``failures``, ``sensitivity``: the tables (empty until the
     picks exist; a comparison pairs the seeds both sides have so far).
     """
@@ -330,6 +331,8 @@ class Report:
         return self.picks is not None and self.runs >= self.planned
 
     def status(self) -> str:
+        if self.complete:
+            return f"the campaign is complete: all {self.runs} of its runs are committed"
         done = f"{self.runs} of the {self.planned} runs the campaign plans are committed"
         if self.picks is None:
             return f"{done}; its tuning stage has not finished, so no comparison is decided yet"
@@ -339,7 +342,7 @@ class Report:
 def report(study: Study, path: Path = STUDY_ROWS) -> Report:
     """The study's :class:`Report` from its rows file (a missing file is a study not yet run)."""
     from lstm_lib.runs.records import read_rows
-    from lstm_lib.study.campaign import plan
+    from lstm_lib.study.campaign import plan, planned_runs
 
     planned = plan(study)[1]
     if not path.exists():
@@ -349,6 +352,7 @@ def report(study: Study, path: Path = STUDY_ROWS) -> Report:
         picks = picks_from_rows(table, study)
     except ValueError:
         return Report(len(table.runs), planned, None, [], [], [])
+    planned = planned_runs(study, picks)  # exact now that the picks (and any extended grids) are known
     by_role = {r: runs for r, runs in roles(table, study, picks).items() if "plain" in runs}
     oscillation = {r: study.task(r).oscillation_steps for r in by_role}
     rows = claims(by_role, oscillation)

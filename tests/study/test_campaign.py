@@ -163,6 +163,8 @@ def test_the_book_reads_a_campaign_cut_anywhere(study, tmp_path):
         write_rows(rows[:cut], tmp_path / "cut.csv")
         report = decisive.report(study, tmp_path / "cut.csv")
         assert report.runs == cut and str(cut) in report.status()
+        assert report.complete == (cut == len(rows)), cut  # the plan counts the extended grids once tuned
+        assert ("complete" in report.status()) == report.complete
         if report.picks is not None:
             tuned = cut
             assert report.claims and report.failures
