@@ -325,6 +325,17 @@ class Report:
     sensitivity: list[dict]
     main: dict[str, Paired] = field(default_factory=dict)
     """The main paired comparisons by ``"regime: comparison"``, for the per-seed picture."""
+    arithmetic: dict[str, dict[str, int]] = field(default_factory=dict)
+    """Rows per CPU code path (the fingerprint's ``capability``) and stage: a campaign run in several sittings may
+    have run on machines whose arithmetic differs in the last bits."""
+
+    def machines(self) -> str:
+        """Where the rows ran, as a clause (from their fingerprints)."""
+        if not self.arithmetic:
+            return "no rows yet"
+        parts = [f"{path} ({', '.join(f'{stage} {n}' for stage, n in stages.items())})"
+                 for path, stages in self.arithmetic.items()]  # fmt: skip
+        return f"its rows ran on {len(parts)} CPU code path{'s' if len(parts) > 1 else ''}: " + "; ".join(parts)
 
     @property
     def complete(self) -> bool:
@@ -366,7 +377,20 @@ def report(study: Study, path: Path = STUDY_ROWS) -> Report:
         sens = sensitivity(table, present, oscillation, study, picks, study.prime_lengths, SENSITIVITY_THRESHOLDS)
     else:
         sens = []
-    return Report(len(table.runs), planned, picks, decided, fails, sens, main)
+    return Report(len(table.runs), planned, picks, decided, fails, sens, main, arithmetic(table))
+
+
+def arithmetic(table: Table) -> dict[str, dict[str, int]]:
+    """Rows per CPU code path and stage, from each row's recorded fingerprint (see :attr:`Report.arithmetic`)."""
+    out: dict[str, dict[str, int]] = {}
+    for row in table.rows:
+        try:
+            path = json.loads(row.get("fingerprint") or "{}").get("capability") or "unrecorded"
+        except ValueError:
+            path = "unrecorded"
+        stages = out.setdefault(path, {})
+        stages[row.get("stage", "")] = stages.get(row.get("stage", ""), 0) + 1
+    return out
 
 
 def comparison_key(regime: str, comparison: str) -> tuple[str, str]:

@@ -212,3 +212,21 @@ def test_the_longer_runs_of_the_sensitivity_stage_are_a_variant_of_their_own():
             flipped[(regime, "weighted vs plain")]["main"] != HOLDS
         )
         assert flipped[(regime, "denoising vs weighted")]["verdict"] == FAILS
+
+
+def test_the_report_says_on_which_cpu_code_paths_its_rows_ran():
+    def fingerprinted(capability, stage):
+        return Run({"fingerprint": json.dumps({"capability": capability}), "stage": stage}, None, None, None)
+
+    rows = Table([fingerprinted("AVX2", "tuning")] * 3 + [fingerprinted("AVX512", "evaluation")] * 2)
+    rows.runs.append(Run({"stage": "evaluation"}, None, None, None))  # a row that records no fingerprint
+    assert decisive.arithmetic(rows) == {
+        "AVX2": {"tuning": 3},
+        "AVX512": {"evaluation": 2},
+        "unrecorded": {"evaluation": 1},
+    }
+    report = decisive.Report(6, 6, None, [], [], [], arithmetic=decisive.arithmetic(rows))
+    assert report.machines() == (
+        "its rows ran on 3 CPU code paths: AVX2 (tuning 3); AVX512 (evaluation 2); unrecorded (evaluation 1)"
+    )
+    assert decisive.Report(0, 6, None, [], [], []).machines() == "no rows yet"
