@@ -362,7 +362,7 @@ def report(study: Study, path: Path = STUDY_ROWS) -> Report:
     try:
         picks = picks_from_rows(table, study)
     except ValueError:
-        return Report(len(table.runs), planned, None, [], [], [])
+        return Report(len(table.runs), planned, None, [], [], [], arithmetic=arithmetic(table))
     planned = planned_runs(study, picks)  # exact now that the picks (and any extended grids) are known
     by_role = {r: runs for r, runs in roles(table, study, picks).items() if "plain" in runs}
     oscillation = {r: study.task(r).oscillation_steps for r in by_role}

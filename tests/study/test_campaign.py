@@ -165,6 +165,7 @@ def test_the_book_reads_a_campaign_cut_anywhere(study, tmp_path):
         assert report.runs == cut and str(cut) in report.status()
         assert report.complete == (cut == len(rows)), cut  # the plan counts the extended grids once tuned
         assert ("complete" in report.status()) == report.complete
+        assert report.machines().startswith("its rows ran on 1 CPU code path: ")  # every row says where it ran
         if report.picks is not None:
             tuned = cut
             assert report.claims and report.failures
