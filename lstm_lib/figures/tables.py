@@ -84,6 +84,15 @@ STUDY_METHOD_NAMES = {"article": "plain, at the book's rate (the article's set-u
 """How the study's tables name a role whose key is terse."""
 
 
+def study_effect(record: Mapping) -> str:
+    """A study claims record's effect as the tables show it: a ratio (``×1.3``), a failure rate (``23%``) for the
+    "fails" rows, nothing where it is not finite."""
+    effect = record["effect"]
+    if not math.isfinite(effect):
+        return ""
+    return f"{effect:.0%}" if "fail" in record["comparison"] else f"×{effect:.2g}"
+
+
 def _yes(value: object) -> str:
     """A mark as a word a reader expects in a table: "yes" where set, nothing where not."""
     return "yes" if value is True else ""
@@ -107,8 +116,7 @@ def study_tables(report, full: Sequence[Mapping] = ()) -> dict[str, HTML | str]:
     names = list(next(iter(report.picks.values())))
     ratio = lambda v: "" if not math.isfinite(v) else f"×{v:.2g}"  # noqa: E731
     claims = [r | {"interval": f"[{r['low']:.2g}, {r['high']:.2g}]" if math.isfinite(r["low"]) else "",
-                   "shown": ratio(r["effect"]) if "fail" not in r["comparison"] else
-                   (f"{r['effect']:.0%}" if math.isfinite(r["effect"]) else "")}
+                   "shown": study_effect(r)}
               for r in beside_full(report.claims, full)]  # fmt: skip
     claim_columns = {"regime": "regime", "comparison": "comparison", "settings": "tuned settings", "shown": "effect",
                      "interval": "95% interval", "seeds": "seeds", "each way": "seeds: lower, higher (or counts)",
@@ -176,10 +184,7 @@ def answers_table(full: Sequence[Mapping], study: Sequence[Mapping]) -> HTML:
             continue
         regime, key = comparison_key(r["regime"], r["comparison"])
         regimes.append(regime)
-        if "fail" in r["comparison"]:
-            shown = f"{r['effect']:.0%} fail" if math.isfinite(r["effect"]) else ""
-        else:
-            shown = f"×{r['effect']:.2g}" if math.isfinite(r["effect"]) else ""
+        shown = study_effect(r) + (" fail" if "fail" in r["comparison"] and math.isfinite(r["effect"]) else "")
         cell(key, r["comparison"], f"{regime}: study", f"{r['headline']} {shown}".strip())
     for r in full:
         regime, key = comparison_key(r["regime"], r["comparison"])
