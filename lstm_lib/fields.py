@@ -199,26 +199,30 @@ class Settings:
 
     def replace(self, **changes: Any) -> Self:
         """A copy with ``changes`` by name (see :meth:`rules`); an unknown name is a :class:`SettingError`
-        listing the allowed ones. A section may also be replaced whole by its field name."""
-        own = {f.name: f for f in dataclasses.fields(self)}  # type: ignore[arg-type]
-        direct: dict[str, Any] = {}
-        routed: dict[str, dict[str, Any]] = {}
+        listing the allowed ones. A section may also be replaced whole by its field name.
+
+        One pass, no recursion: each change goes straight to the section that declares it, and every section
+        on the way is rebuilt once, deepest first, so each changed value is checked by its rule exactly once.
+        """
+        own = {f.name for f in dataclasses.fields(self)}  # type: ignore[arg-type]
+        edits: dict[tuple[str, ...], dict[str, Any]] = {(): {}}
         for name, value in changes.items():
-            path = None if name in own else self._path(name)
-            if name in own:
-                direct[name] = value
-            elif path is None:
+            path = (name,) if name in own else self._path(name)
+            if path is None:
                 raise SettingError(
                     name, f"unknown setting {excerpt(name)} for {type(self).__name__}; allowed: {self.names()}"
                 )
-            elif len(path) == 1:
-                direct[path[0]] = value
-            else:
-                routed.setdefault(path[0], {})[".".join(path[1:])] = value
-        for name, inner in routed.items():
-            part = direct.get(name, getattr(self, name))
-            direct[name] = part.replace(**{k: v for k, v in inner.items()})
-        return dataclasses.replace(self, **direct)  # type: ignore[type-var]
+            for depth in range(len(path)):  # every section above the change is rebuilt
+                edits.setdefault(path[:depth], {})
+            edits[path[:-1]][path[-1]] = value
+        built: dict[tuple[str, ...], Any] = {}
+        for where in sorted(edits, key=len, reverse=True):
+            part: Any = self
+            for depth, name in enumerate(where):  # a section given whole is the base of changes inside it
+                part = edits[where[:depth]].get(name, object.__getattribute__(part, name))
+            children = {p[-1]: v for p, v in built.items() if len(p) == len(where) + 1 and p[:-1] == where}
+            built[where] = dataclasses.replace(part, **{**edits[where], **children})
+        return built[()]
 
     def flat(self) -> dict[str, Any]:
         """Every setting with its value, by the names :meth:`replace` takes."""

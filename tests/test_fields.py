@@ -67,6 +67,27 @@ def test_names_are_flat_where_unique_and_dotted_where_sections_share_them():
         _ = Outer().rate  # ambiguous: no silent pick
 
 
+def test_a_change_deep_in_a_section_is_checked_once_and_lands_on_a_section_given_whole(monkeypatch):
+    from lstm_lib import fields
+
+    checked: list[str] = []
+    base, original = Study(), fields.Rule.check
+    Study.names()  # the index of names is built once per class (it builds the defaults): not a check of a change
+    monkeypatch.setattr(
+        fields.Rule, "check", lambda rule, name, value: (checked.append(name), original(rule, name, value))[1]
+    )
+    study = base.replace(noise_std=0.2, horizon=7)
+    assert checked.count("noise_std") == 1 and checked.count("horizon") == 1
+    assert (study.training.noise_std, study.waves.evaluation.horizon) == (0.2, 7)
+    given = WaveTask(n_train=3)
+    study = Study().replace(waves=given, horizon=9)  # the section given whole, then the change inside it
+    assert (study.waves.n_train, study.waves.evaluation.horizon, study.waves.length) == (3, 9, given.length)
+    assert Study().replace() == Study()
+    with pytest.raises(SettingError) as info:
+        Study().replace(noise_std=-1.0)
+    assert info.value.field == "noise_std"
+
+
 @pytest.mark.parametrize("cls", CLASSES, ids=lambda c: c.__name__)
 def test_every_field_has_a_rule_or_is_a_section_and_defaults_obey_their_rules(cls):
     for f in dataclasses.fields(cls):
