@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from lstm_lib.fields import Settings, section, setting
+from lstm_lib.model.esn import EsnSettings
 from lstm_lib.port.example import PortSettings
+from lstm_lib.runs.mackey_task import MackeyGlassTask
 from lstm_lib.runs.task import WaveTask
 from lstm_lib.training.config import TrainConfig
 from lstm_lib.validation import SettingError, check_choice, excerpt
@@ -199,6 +201,59 @@ class PortChapter(Settings):
     replay_future: int = setting(1000, "free-running steps drawn by the replayed run", "int", low=1)
 
 
+@dataclass(frozen=True)
+class BeyondSine(Settings):
+    """Chapter 10: the article's recipe on Mackey-Glass, beside an echo state network.
+
+    The LSTM's settings (Adagrad's rate, then each objective's setting at it) are tuned on
+    ``tuning_seeds`` by the study's rule and compared on ``seeds``; the ESN's spectral radius and
+    feedback scale are tuned on the same tuning seeds and judged on ``esn_seeds``, which hold the
+    LSTM's seeds, so every LSTM seed has an ESN trained on the same series beside it.
+    """
+
+    profile: str = setting("full", "the book's profile", "choice", choices=PROFILE_NAMES)
+    series: MackeyGlassTask = section(MackeyGlassTask, "the series, its training windows and held-out windows")
+    training: TrainConfig = section(lambda: TrainConfig(dtype="float32"), "the article's training of the LSTM")
+    esn: EsnSettings = section(EsnSettings, "the echo state network")
+    seeds: tuple[int, ...] = seed_list(tuple(range(10)), "seeds of the LSTM's comparisons")
+    esn_seeds: tuple[int, ...] = seed_list(tuple(range(20)), "seeds of the ESN's trials (holding the LSTM's seeds)")
+    tuning_seeds: tuple[int, ...] = seed_list((1000, 1001, 1002), "seeds of the tuning, never judged", minimum=1)
+    adagrad_lrs: tuple[float, ...] = setting(
+        (0.02, 0.05, 0.1), "tuning grid: Adagrad's learning rates", "float", low=0, low_open=True, many=True
+    )
+    weight_rates: tuple[float, ...] = setting(
+        (0.99, 0.995, 0.999), "tuning grid: weighting rates", "float", low=0, high=1, low_open=True, many=True
+    )
+    noise_stds: tuple[float, ...] = setting(
+        (0.01, 0.03, 0.1), "tuning grid: noise levels", "float", low=0, low_open=True, high=10, many=True
+    )
+    sampling_ends: tuple[float, ...] = setting(
+        (0.5, 0.8), "tuning grid: scheduled sampling's last probability of a true input", "float", low=0, high=1,
+        many=True,
+    )  # fmt: skip
+    rollout_lengths: tuple[int, ...] = setting(
+        (10, 30), "tuning grid: rollout steps drawn inside the loss", "int", low=1, many=True
+    )
+    spectral_radii: tuple[float, ...] = setting(
+        (0.8, 0.9, 0.95), "tuning grid: the ESN's spectral radius", "float", low=0, low_open=True, high=2, many=True
+    )
+    feedback_scales: tuple[float, ...] = setting(
+        (0.5, 1.0, 2.0), "tuning grid: the ESN's feedback scale", "float", low=0, low_open=True, high=100, many=True
+    )
+    parallel: Parallel = section(Parallel, "where the runs train")
+
+    def validate(self) -> None:
+        for name, seeds in (("seeds", self.seeds), ("esn_seeds", self.esn_seeds)):
+            shared = sorted(set(self.tuning_seeds) & set(seeds))
+            if shared:
+                raise SettingError("tuning_seeds", f"tuning_seeds must be disjoint from {name}, but share {shared}")
+        if not set(self.seeds) <= set(self.esn_seeds):
+            raise SettingError("esn_seeds", f"esn_seeds must hold every LSTM seed {list(self.seeds)} (to pair them)")
+        every = (*self.seeds, *self.esn_seeds, *self.tuning_seeds)
+        if self.test_seed in every:
+            raise SettingError("test_seed", f"test_seed={self.test_seed} must not be a training seed")
+
+
 STUDY_QUICK: dict[str, Any] = {
     "n_train": 4,
     "length": 40,
@@ -242,10 +297,12 @@ CHAPTERS: dict[str, Settings] = {
     "02_scan_loop": ArticleRun(),
     "03_loss": ArticleRun().replace(iterations=100),
     **dict.fromkeys(STUDY_CHAPTERS, Study()),
+    "10_beyond_sine": BeyondSine(),
     "08_pytorch_port": PortChapter(),
     "09_timing": Timing(),
 }
-"""Each chapter's settings in the ``full`` profile: the book as published."""
+"""Each chapter's settings in the ``full`` profile: the book as published, in the table of contents' order
+(chapter 10, beyond the article, comes before the appendix of chapters 8 and 9)."""
 
 PROFILES: dict[str, dict[str, dict[str, Any]]] = {
     "full": {},
@@ -267,6 +324,29 @@ PROFILES: dict[str, dict[str, dict[str, Any]]] = {
             "replay_future": 20,
         },  # fmt: skip
         "09_timing": {"bench_waves": 4, "bench_length": 50, "repeats": 1},
+        "10_beyond_sine": {
+            "transient": 200,
+            "train_steps": 400,
+            "washout": 100,
+            "window": 100,
+            "n_test": 3,
+            "long_horizon": 90,
+            "prime_lengths": (100,),
+            "iterations": 20,
+            "seeds": (0, 1),
+            "esn_seeds": (0, 1),
+            "tuning_seeds": (1000,),
+            "adagrad_lrs": (0.05,),
+            "weight_rates": (0.99,),
+            "noise_stds": (0.03,),
+            "sampling_ends": (0.5,),
+            "rollout_lengths": (5,),
+            "units": 40,
+            "density": 0.1,
+            "spectral_radii": (0.9,),
+            "feedback_scales": (1.0,),
+            "workers": 1,
+        },  # fmt: skip
     },
     "study": dict.fromkeys(STUDY_CHAPTERS, STUDY_POWERED),
 }

@@ -11,14 +11,17 @@ import pytest
 
 from lstm_lib import cli
 from lstm_lib.fields import Settings, section, setting
+from lstm_lib.model.esn import EsnSettings
 from lstm_lib.port.example import PortSettings
+from lstm_lib.runs.mackey_task import MackeyGlassTask
 from lstm_lib.runs.task import WaveTask
 from lstm_lib.runs.trial import EvalSettings
-from lstm_lib.settings import CHAPTERS, ArticleRun, Parallel, PortChapter, Study, Timing
+from lstm_lib.settings import CHAPTERS, ArticleRun, BeyondSine, Parallel, PortChapter, Study, Timing
 from lstm_lib.training.config import TrainConfig
 from lstm_lib.validation import SettingError
 
-CLASSES = [TrainConfig, WaveTask, EvalSettings, PortSettings, Parallel, Study, ArticleRun, Timing, PortChapter]
+CLASSES = [TrainConfig, WaveTask, EvalSettings, PortSettings, Parallel, Study, ArticleRun, Timing, PortChapter,
+           MackeyGlassTask, EsnSettings, BeyondSine]  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from lstm_lib.book import runner
 from lstm_lib.runs import experiments
 
 ROOT = Path(__file__).resolve().parents[1]
-LAYERS = ["model", "training", "stats", "runs", "port", "settings", "study", "figures", "book", "cli"]
+LAYERS = ["model", "training", "stats", "runs", "port", "settings", "study", "chaos", "figures", "book", "cli"]
 """From the bottom up: a module may import its own layer and those below (and the base modules)."""
 BOOK_PACKAGES = ("papermill", "myst_nb", "jupyter_book", "IPython", "nbformat", "sphinx")
 

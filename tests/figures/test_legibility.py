@@ -10,11 +10,12 @@ from __future__ import annotations
 import math
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pytest
 import torch
 
 from lstm_lib import Spec, init_params
-from lstm_lib.figures import diagrams, loss, port, results, style
+from lstm_lib.figures import chaos, diagrams, loss, port, results, style
 from lstm_lib.port.example import PortRun, PortSettings
 from lstm_lib.runs.experiments import Table
 from lstm_lib.runs.trial import Run
@@ -85,6 +86,9 @@ def _picks() -> dict[str, dict[str, Pick]]:
     return out
 
 
+_CHAOS_NAMES = ("plain", "weighted", "denoising", "weighted+denoising", "scheduled-sampling", "rollout", "ESN")
+
+
 def _figures() -> dict[str, callable]:
     """Every figure function of :mod:`lstm_lib.figures`, on synthetic inputs, by name."""
     wave = _waves(1, 40)[0, :, 0]
@@ -145,6 +149,17 @@ def _figures() -> dict[str, callable]:
         "port_steps": lambda: port.port_steps({0: _port_run(), 1: _port_run(exploded=True), 2: _port_run()}),
         "replay_figure": lambda: port.replay_figure(_port_run(exploded=True), "seed 0, 1000 steps per wave, lr 0.8"),
         "upstream_plot": lambda: port.upstream_plot(_port_run(), "step 3"),
+        "nrmse_dots": lambda: chaos.nrmse_dots(
+            {m: {s: 10.0 ** (s / 3 - 3) for s in range(10)} for m in _CHAOS_NAMES},
+            [("Jaeger 2001: 400 units, 3000 training steps", 2.8e-4), ("Jaeger and Haas 2004", 6e-5)],
+            84,
+        ),
+        "percentile_paths": lambda: chaos.percentile_paths(
+            {m: {p: (p, 0.9 + 0.3 * np.sin(np.arange(300) / 9)) for p in (10, 50, 90)} for m in _CHAOS_NAMES},
+            0.9 + 0.3 * np.sin(np.arange(300) / 10),
+            0.9 + 0.3 * np.sin(np.arange(-100, 0) / 10),
+            300,
+        ),
     }
 
 
