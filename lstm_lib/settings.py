@@ -50,7 +50,41 @@ class Parallel(Settings):
 
 
 @dataclass(frozen=True)
-class Study(Settings):
+class ChapterSettings(Settings):
+    """A chapter's settings: every chapter is built in one of the book's profiles (:data:`PROFILES`)."""
+
+    profile: str = setting("full", "the book's profile", "choice", choices=PROFILE_NAMES)
+
+
+@dataclass(frozen=True)
+class TuningGrids(Settings):
+    """The tuning stage (:mod:`lstm_lib.study.tuning`): its seeds, and the grid of Adagrad's rate and of each
+    objective's setting. Chapters 4-7 and chapter 10 each hold one, with their own defaults; chapters 5 and 6
+    sweep the study's weighting rates and noise levels too."""
+
+    tuning_seeds: tuple[int, ...] = seed_list(
+        (1000, 1001, 1002), "seeds of the tuning stage, never seeds of a comparison", minimum=1
+    )
+    adagrad_lrs: tuple[float, ...] = setting(
+        (0.02, 0.05, 0.1, 0.2), "tuning grid: Adagrad's learning rates", "float", low=0, low_open=True, many=True
+    )
+    weight_rates: tuple[float, ...] = setting(
+        (0.95, 0.99, 0.999), "tuning grid: weighting rates", "float", low=0, high=1, low_open=True, many=True
+    )
+    noise_stds: tuple[float, ...] = setting(
+        (0.02, 0.05, 0.1, 0.2), "tuning grid: noise levels", "float", low=0, low_open=True, high=10, many=True
+    )
+    sampling_ends: tuple[float, ...] = setting(
+        (0.0, 0.5, 0.8), "tuning grid: scheduled sampling's last probability of a true input (linear from 1)",
+        "float", low=0, high=1, many=True,
+    )  # fmt: skip
+    rollout_lengths: tuple[int, ...] = setting(
+        (10, 30), "tuning grid: rollout steps the model draws by itself inside the loss", "int", low=1, many=True
+    )
+
+
+@dataclass(frozen=True)
+class Study(ChapterSettings):
     """Everything the multi-seed chapters share. See :data:`PROFILES` for the values per profile.
 
     ``waves``: the task (training waves, held-out waves and how they are judged) of the easy regime;
@@ -60,7 +94,6 @@ class Study(Settings):
     sections: ``study.iterations`` is ``study.training.iterations``.
     """
 
-    profile: str = setting("full", "the book's profile", "choice", choices=PROFILE_NAMES)
     waves: WaveTask = section(WaveTask, "the easy regime's waves and their evaluation")
     training: TrainConfig = section(lambda: TrainConfig(dtype="float32"), "plain Adagrad training, the article's")
     hard_period: float = setting(20.0, "the hard regime's time scale T", "float", low=0, low_open=True, high=1e6)
@@ -69,20 +102,9 @@ class Study(Settings):
     seeds: tuple[int, ...] = seed_list(tuple(range(24)), "seeds of the easy regime's comparisons")
     hard_seeds: tuple[int, ...] = seed_list(tuple(range(20)), "seeds of the hard regime's comparisons")
     example_seeds: tuple[int, ...] = seed_list(tuple(range(8)), "seeds of the example regime's comparisons")
-    tuning_seeds: tuple[int, ...] = seed_list(
-        (1000, 1001, 1002), "seeds of the tuning stage, never seeds of a comparison", minimum=1
-    )
     optimizer_seeds: tuple[int, ...] = seed_list(tuple(range(8)), "seeds of the optimiser comparison")
     sweep_seeds: tuple[int, ...] = seed_list(tuple(range(6)), "seeds of the sweeps of the tricks' settings")
-    weight_rates: tuple[float, ...] = setting(
-        (0.95, 0.99, 0.999), "weighting rates tried", "float", low=0, high=1, low_open=True, many=True
-    )
-    noise_stds: tuple[float, ...] = setting(
-        (0.02, 0.05, 0.1, 0.2), "noise levels tried", "float", low=0, low_open=True, high=10, many=True
-    )
-    adagrad_lrs: tuple[float, ...] = setting(
-        (0.02, 0.05, 0.1, 0.2), "tuning grid: Adagrad's learning rates", "float", low=0, low_open=True, many=True
-    )
+    tuning: TuningGrids = section(TuningGrids, "the tuning stage's seeds and grids (chapters 5 and 6 sweep them)")
     sgd_lrs: tuple[float, ...] = setting(
         (3e-5, 1e-4, 3e-4, 1e-3), "tuning grid: SGD's learning rates", "float", low=0, low_open=True, many=True
     )
@@ -93,13 +115,6 @@ class Study(Settings):
         (0.5, 1.0), "tuning grid: L-BFGS's first step before the strong-Wolfe search", "float", low=0,
         low_open=True, many=True,
     )  # fmt: skip
-    sampling_ends: tuple[float, ...] = setting(
-        (0.0, 0.5, 0.8), "tuning grid: scheduled sampling's last probability of a true input (linear from 1)",
-        "float", low=0, high=1, many=True,
-    )  # fmt: skip
-    rollout_lengths: tuple[int, ...] = setting(
-        (10, 30), "tuning grid: rollout steps the model draws by itself inside the loss", "int", low=1, many=True
-    )
     sgd_lr: float = setting(1e-4, "SGD's learning rate", "float", low=0, low_open=True)
     lbfgs_lr: float = setting(0.8, "L-BFGS's fixed step", "float", low=0, low_open=True)
     parallel: Parallel = section(Parallel, "where the runs train")
@@ -165,18 +180,16 @@ class Study(Settings):
 
 
 @dataclass(frozen=True)
-class ArticleRun(Settings):
+class ArticleRun(ChapterSettings):
     """Chapters 1-3 and the timing appendix: the article's network trained once, on one seed."""
 
-    profile: str = setting("full", "the book's profile", "choice", choices=PROFILE_NAMES)
     training: TrainConfig = section(TrainConfig, "the article's training")
 
 
 @dataclass(frozen=True)
-class Timing(Settings):
+class Timing(ChapterSettings):
     """The timing appendix: the article's network timed on ``bench_waves`` waves of ``bench_length`` steps."""
 
-    profile: str = setting("full", "the book's profile", "choice", choices=PROFILE_NAMES)
     training: TrainConfig = section(TrainConfig, "the network timed (its size and seed)")
     bench_waves: int = setting(16, "waves per timed batch", "int", low=1)
     bench_length: int = setting(160, "steps per timed wave", "int", low=2)
@@ -184,11 +197,10 @@ class Timing(Settings):
 
 
 @dataclass(frozen=True)
-class PortChapter(Settings):
+class PortChapter(ChapterSettings):
     """Chapter 8: the PyTorch example's port (``port``) on ``port_seeds``, the library trained on the port's
     data (``library``) on ``lib_seeds``, and upstream's own run replayed for ``replay_steps`` L-BFGS steps."""
 
-    profile: str = setting("full", "the book's profile", "choice", choices=PROFILE_NAMES)
     port: PortSettings = section(lambda: PortSettings(length=200, steps=6, future=500), "the port's runs")
     port_seeds: tuple[int, ...] = seed_list((0, 1, 2), "seeds of the port's runs", minimum=1)
     library: TrainConfig = section(
@@ -202,7 +214,7 @@ class PortChapter(Settings):
 
 
 @dataclass(frozen=True)
-class BeyondSine(Settings):
+class BeyondSine(ChapterSettings):
     """Chapter 10: the article's recipe on Mackey-Glass, beside an echo state network.
 
     The LSTM's settings (Adagrad's rate, then each objective's setting at it) are tuned on
@@ -211,29 +223,16 @@ class BeyondSine(Settings):
     LSTM's seeds, so every LSTM seed has an ESN trained on the same series beside it.
     """
 
-    profile: str = setting("full", "the book's profile", "choice", choices=PROFILE_NAMES)
     series: MackeyGlassTask = section(MackeyGlassTask, "the series, its training windows and held-out windows")
     training: TrainConfig = section(lambda: TrainConfig(dtype="float32"), "the article's training of the LSTM")
     esn: EsnSettings = section(EsnSettings, "the echo state network")
     seeds: tuple[int, ...] = seed_list(tuple(range(10)), "seeds of the LSTM's comparisons")
     esn_seeds: tuple[int, ...] = seed_list(tuple(range(20)), "seeds of the ESN's trials (holding the LSTM's seeds)")
-    tuning_seeds: tuple[int, ...] = seed_list((1000, 1001, 1002), "seeds of the tuning, never judged", minimum=1)
-    adagrad_lrs: tuple[float, ...] = setting(
-        (0.02, 0.05, 0.1), "tuning grid: Adagrad's learning rates", "float", low=0, low_open=True, many=True
-    )
-    weight_rates: tuple[float, ...] = setting(
-        (0.99, 0.995, 0.999), "tuning grid: weighting rates", "float", low=0, high=1, low_open=True, many=True
-    )
-    noise_stds: tuple[float, ...] = setting(
-        (0.01, 0.03, 0.1), "tuning grid: noise levels", "float", low=0, low_open=True, high=10, many=True
-    )
-    sampling_ends: tuple[float, ...] = setting(
-        (0.5, 0.8), "tuning grid: scheduled sampling's last probability of a true input", "float", low=0, high=1,
-        many=True,
+    tuning: TuningGrids = section(
+        lambda: TuningGrids(adagrad_lrs=(0.02, 0.05, 0.1), weight_rates=(0.99, 0.995, 0.999),
+                            noise_stds=(0.01, 0.03, 0.1), sampling_ends=(0.5, 0.8)),
+        "the LSTM's tuning seeds and grids",
     )  # fmt: skip
-    rollout_lengths: tuple[int, ...] = setting(
-        (10, 30), "tuning grid: rollout steps drawn inside the loss", "int", low=1, many=True
-    )
     spectral_radii: tuple[float, ...] = setting(
         (0.8, 0.9, 0.95), "tuning grid: the ESN's spectral radius", "float", low=0, low_open=True, high=2, many=True
     )

@@ -16,12 +16,28 @@ from lstm_lib.port.example import PortSettings
 from lstm_lib.runs.mackey_task import MackeyGlassTask
 from lstm_lib.runs.task import WaveTask
 from lstm_lib.runs.trial import EvalSettings
-from lstm_lib.settings import CHAPTERS, ArticleRun, BeyondSine, Parallel, PortChapter, Study, Timing
+from lstm_lib.settings import (
+    CHAPTERS,
+    ArticleRun,
+    BeyondSine,
+    ChapterSettings,
+    Parallel,
+    PortChapter,
+    Study,
+    Timing,
+    TuningGrids,
+)
 from lstm_lib.training.config import TrainConfig
 from lstm_lib.validation import SettingError
 
-CLASSES = [TrainConfig, WaveTask, EvalSettings, PortSettings, Parallel, Study, ArticleRun, Timing, PortChapter,
-           MackeyGlassTask, EsnSettings, BeyondSine]  # fmt: skip
+CLASSES = [TrainConfig, WaveTask, EvalSettings, PortSettings, Parallel, ChapterSettings, TuningGrids, Study,
+           ArticleRun, Timing, PortChapter, MackeyGlassTask, EsnSettings, BeyondSine]  # fmt: skip
+SAME_NAME_OTHER_MEANING = {
+    ("PortSettings", "length"), ("PortSettings", "lr"), ("PortSettings", "line_search"), ("PortSettings", "seed"),
+    ("MackeyGlassTask", "n_test"), ("MackeyGlassTask", "test_seed"), ("BeyondSine", "seeds"),
+}  # fmt: skip
+"""Settings that share a name with another class's and mean something else: the PyTorch example's own model
+(its wave length, step, line search and seed), chapter 10's held-out windows and its own comparison seeds."""
 
 
 @dataclass(frozen=True)
@@ -110,6 +126,43 @@ def test_a_class_that_holds_sections_declares_none_of_their_settings_again(cls):
             inner = {path[-1] for path, _ in f.default_factory().leaves()}
             assert not own & inner, f"{cls.__name__} re-declares {sorted(own & inner)} of its section {f.name}"
     assert {type(s) for s in CHAPTERS.values()} <= set(CLASSES)
+
+
+def _declared_here(cls: type) -> set[str]:
+    """The settings ``cls`` itself declares (not those it inherits or holds in sections)."""
+    own = cls.__dict__.get("__annotations__", {})
+    return {f.name for f in dataclasses.fields(cls) if "rule" in f.metadata and f.name in own}
+
+
+def test_no_setting_is_declared_in_two_classes():
+    """One declaration per setting: a chapter that needs another's settings holds them as a section
+    (``TuningGrids``) or inherits them (``profile``), with its own defaults, instead of declaring them again."""
+
+    def subclasses(cls: type) -> set[type]:
+        return {c for s in cls.__subclasses__() for c in (s, *subclasses(s))}
+
+    library = {c for c in subclasses(Settings) if c.__module__.startswith("lstm_lib.")}
+    assert library <= set(CLASSES), f"settings classes missing from CLASSES: {library - set(CLASSES)}"
+    seen: dict[str, str] = {}
+    for cls in CLASSES:
+        for name in sorted(_declared_here(cls)):
+            if (cls.__name__, name) in SAME_NAME_OTHER_MEANING:
+                continue
+            assert name not in seen, f"{name} is declared in both {seen[name]} and {cls.__name__}"
+            seen[name] = cls.__name__
+    every_profile = [c for c in CLASSES if "profile" in {f.name for f in dataclasses.fields(c)}]
+    assert len(every_profile) >= 5 and all(issubclass(c, ChapterSettings) for c in every_profile)
+
+
+def test_chapters_hold_the_tuning_grids_with_their_own_defaults():
+    study, beyond = CHAPTERS["04_adagrad"], CHAPTERS["10_beyond_sine"]
+    assert isinstance(study.tuning, TuningGrids) and isinstance(beyond.tuning, TuningGrids)
+    assert study.noise_stds != beyond.noise_stds and study.noise_stds == study.tuning.noise_stds
+    changed = beyond.replace(noise_stds=(0.002, 0.004))
+    assert changed.tuning.noise_stds == (0.002, 0.004) and changed.tuning.adagrad_lrs == beyond.adagrad_lrs
+    with pytest.raises(SettingError) as info:
+        study.replace(tuning_seeds=(0, 5000))  # seed 0 is a comparison seed: the study's own rule still runs
+    assert info.value.field == "tuning_seeds"
 
 
 def test_cli_flags_come_from_the_rules():

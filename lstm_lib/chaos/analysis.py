@@ -23,6 +23,7 @@ from lstm_lib.model.mackey_glass import squash
 from lstm_lib.runs.mackey_task import Forecast, judge
 from lstm_lib.settings import BeyondSine
 from lstm_lib.stats.family import FamilyRow, family
+from lstm_lib.stats.statistics import nearest_rank
 from lstm_lib.stats.verdicts import FAILS, HOLDS, Paired, paired
 
 PUBLISHED = (
@@ -170,10 +171,8 @@ def percentile_seeds(
 ) -> dict[int, int]:
     """The seeds at ``percentiles`` of the method's per-seed NRMSE84 (nearest rank; a diverged seed ranks worst)."""
     values = result.nrmse(variance)
-    ranked = sorted(
-        result.seeds, key=lambda s: (not math.isfinite(values[s]), values[s] if math.isfinite(values[s]) else 0)
-    )
-    return {p: ranked[math.floor(p / 100 * (len(ranked) - 1) + 0.5)] for p in percentiles}
+    picks = nearest_rank([values[s] for s in result.seeds], percentiles)
+    return {p: result.seeds[i] for p, i in picks.items()}
 
 
 def percentile_paths(results: dict[str, MethodResult], variance: float) -> dict[str, dict[int, tuple[int, np.ndarray]]]:

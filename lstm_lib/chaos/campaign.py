@@ -119,7 +119,7 @@ class Source:
 
 def longest_rollout(bs: BeyondSine) -> int:
     """The longest rollout that fits a training window after the rollout's prefix."""
-    return bs.window - 1 - bs.training.rollout_prefix
+    return tuning.longest_rollout(bs.window, bs.training.rollout_prefix)
 
 
 def tune(bs: BeyondSine, source: Source) -> dict[str, tuning.Pick]:

@@ -18,6 +18,7 @@ from lstm_lib.figures.style import COLORS, PAGE_WIDTH
 from lstm_lib.model.network import generate
 from lstm_lib.runs.experiments import Table
 from lstm_lib.runs.trial import Run
+from lstm_lib.stats.statistics import nearest_rank
 from lstm_lib.stats.verdicts import MARGIN, Paired
 from lstm_lib.study.analysis import curve_band
 
@@ -85,18 +86,11 @@ def percentile_runs(table: Table, column: str = "free_mse", percentiles: Sequenc
     if not table.runs:
         raise ValueError("percentile_runs needs at least one run, got none")
 
-    def rank(run: Run) -> tuple[bool, float]:
-        value = run.row.get(column, math.nan)
-        bad = bool(run.row.get("diverged")) or not math.isfinite(value)
-        return (bad, 0.0 if bad else value)
+    def value(run: Run) -> float:
+        return math.inf if run.row.get("diverged") else float(run.row.get(column, math.nan))
 
-    ranked = sorted(table.runs, key=rank)
-    out = {}
-    for p in percentiles:
-        if not 0 <= p <= 100:
-            raise ValueError(f"percentiles must lie in [0, 100], got {p}")
-        out[p] = ranked[math.floor(p / 100 * (len(ranked) - 1) + 0.5)]
-    return out
+    picks = nearest_rank([value(run) for run in table.runs], percentiles)
+    return {p: table.runs[i] for p, i in picks.items()}
 
 
 ERROR_LIMITS = (1e-5, 10.0)

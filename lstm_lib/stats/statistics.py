@@ -119,3 +119,23 @@ def seeds_needed(effect: float, sd: float, level: float = 0.95, power: float = P
         else:
             low = mid + 1
     return high
+
+
+def nearest_rank(values: Sequence[float], percentiles: Sequence[int]) -> dict[int, int]:
+    """The index of the value at each of ``percentiles`` (0-100), nearest rank over ``values`` sorted.
+
+    A non-finite value (a diverged run) ranks worst, as the verdicts count it; ties keep their
+    order (a stable sort), so the same values always give the same picks.
+    """
+    if not values:
+        raise ValueError("nearest_rank needs at least one value, got none")
+    for p in percentiles:
+        if not 0 <= p <= 100:
+            raise ValueError(f"percentiles must lie in [0, 100], got {p}")
+
+    def rank(i: int) -> tuple[bool, float]:
+        finite = math.isfinite(values[i])
+        return (not finite, values[i] if finite else 0.0)
+
+    order = sorted(range(len(values)), key=rank)
+    return {p: order[math.floor(p / 100 * (len(order) - 1) + 0.5)] for p in percentiles}

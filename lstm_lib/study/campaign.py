@@ -241,7 +241,7 @@ def trained_runs(
 
 def max_rollout(study: Study, regime: str) -> int:
     """The longest rollout that fits a training wave of ``regime`` after the rollout's prefix."""
-    return study.task(regime).length - 1 - study.training.rollout_prefix
+    return tuning.longest_rollout(study.task(regime).length, study.training.rollout_prefix)
 
 
 def tune_regime(study: Study, regime: str, runs_of: Callable) -> dict[str, tuning.Pick]:

@@ -124,6 +124,11 @@ COMPLEMENT = ("weighted", "scheduled-sampling")
 """Settings spaced by ``1 - value``: a decay rate near 1, a probability of a true input."""
 
 
+def longest_rollout(window: int, prefix: int) -> int:
+    """The longest rollout that fits a training window of ``window`` points after a true prefix of ``prefix``."""
+    return window - 1 - prefix
+
+
 def extension(pick: Pick, max_rollout: int) -> float | None:
     """The next value past the edge where ``pick`` lies, or ``None`` (an interior pick, a single value, or a bound:
     a probability cannot go below 0, a rate must stay in (0, 1), the rollout must fit ``max_rollout`` steps)."""

@@ -11,6 +11,7 @@ from lstm_lib.stats.statistics import (
     detectable_effect,
     geometric_interval,
     mean_interval,
+    nearest_rank,
     seeds_needed,
     t_interval,
 )
@@ -82,3 +83,21 @@ def test_seeds_needed_is_the_first_n_that_reaches_the_power():
     assert seeds_needed(1e-9, 1.0, limit=1000) == 1000
     with pytest.raises(ValueError, match="effect"):
         seeds_needed(0.0, 1.0)
+
+
+def test_nearest_rank_picks_the_closed_form_rank_and_puts_diverged_values_last() -> None:
+    """Nearest rank over n sorted values picks index round(p/100 * (n - 1)); nan and inf rank worst."""
+    values = [5.0, 1.0, math.nan, 3.0, 2.0, 4.0, math.inf, 0.5, 6.0, 7.0, 8.0]
+    finite_order = sorted((v, i) for i, v in enumerate(values) if math.isfinite(v))
+    order = [i for _, i in finite_order] + [2, 6]  # the non-finite ones last, in their order
+    picks = nearest_rank(values, (0, 10, 50, 90, 100))
+    for p, index in picks.items():
+        assert index == order[math.floor(p / 100 * (len(values) - 1) + 0.5)]
+    assert values[picks[0]] == 0.5 and picks[100] == 6 and values[picks[50]] == 5.0
+
+
+def test_nearest_rank_rejects_bad_percentiles_and_empty_input() -> None:
+    with pytest.raises(ValueError, match="percentiles"):
+        nearest_rank([1.0], (101,))
+    with pytest.raises(ValueError, match="at least one"):
+        nearest_rank([], (50,))
