@@ -25,7 +25,7 @@ from pathlib import Path
 
 from lstm_lib.runs.experiments import DEFAULT_CACHE, Table, compare
 from lstm_lib.runs.mackey_task import draw_lstm, judge
-from lstm_lib.runs.records import committed_runs, provenance_row, report, write_rows
+from lstm_lib.runs.records import committed_each, provenance_row, report, write_rows
 from lstm_lib.runs.trial import Run
 from lstm_lib.settings import BeyondSine, settings_for
 from lstm_lib.study import tuning
@@ -43,7 +43,7 @@ class Runs:
     """What the campaign gives a chapter: the picks, the tuning runs and each method's comparison runs."""
 
     picks: dict[str, tuning.Pick]
-    tuning: list[Run] = field(default_factory=list)
+    tuning: list[dict] = field(default_factory=list)
     methods: dict[str, Table] = field(default_factory=dict)
     trained: int = 0
     read: int = 0
@@ -73,10 +73,8 @@ class Source:
 
     def runs(self, configs: list[TrainConfig], seeds: list[int], stage: str) -> list[Table]:
         """Each config's runs on ``seeds``, in order."""
-        tables: list[Table] = []
-        for config in configs:
-            found = committed_runs(self.rows, [config], seeds, self.bs.series)[0] if self.rows else None
-            tables.append(found if found is not None else Table())
+        found = committed_each(self.rows, configs, seeds, self.bs.series) if self.rows else [(None, "")] * len(configs)
+        tables = [table if table is not None else Table() for table, _ in found]
         todo = [c for c, t in zip(configs, tables, strict=True) if not t.runs]
         if todo:
             counts = {True: 0, False: 0}

@@ -19,7 +19,8 @@ import numpy as np
 import torch
 
 from lstm_lib.fields import Settings, section, setting
-from lstm_lib.model.mackey_glass import PUBLISHED_LYAPUNOV, mackey_glass, squash
+from lstm_lib.model.mackey_glass import PUBLISHED_LYAPUNOV, mackey_glass, squash, unsquash
+from lstm_lib.model.network import generate
 from lstm_lib.runs.trial import EvalSettings
 from lstm_lib.validation import SettingError
 
@@ -132,8 +133,6 @@ class Forecast:
 
 def judge(task: MackeyGlassTask, drawn_squashed: np.ndarray) -> Forecast:
     """Judge values drawn on the held-out windows (squashed, (n_test, long_horizon)) against the truth."""
-    from lstm_lib.model.mackey_glass import unsquash
-
     drawn_squashed = np.asarray(drawn_squashed, dtype=np.float64)
     want = (task.n_test, task.long_horizon)
     if drawn_squashed.shape != want:
@@ -149,8 +148,6 @@ def judge(task: MackeyGlassTask, drawn_squashed: np.ndarray) -> Forecast:
 
 def draw_lstm(task: MackeyGlassTask, W: torch.Tensor, spec) -> np.ndarray:
     """The trained LSTM's free run on every held-out window after its run-in (squashed values)."""
-    from lstm_lib.model.network import generate
-
     data = task.test_data().to(W.dtype)
     with torch.no_grad():
         drawn = generate(W.detach().cpu(), spec, data[:, : task.run_in], task.long_horizon)

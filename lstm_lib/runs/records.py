@@ -94,34 +94,47 @@ def report(message: str) -> None:
 def committed_runs(path: Path, configs: list, seeds: list[int], task) -> tuple[Table | None, str]:
     """The committed runs of ``configs`` x ``seeds`` on ``task`` from ``path``, or ``None`` and the reason why not.
 
-    A row applies only if its config, seed, training-data hash, held-out-data hash, evaluation
-    settings and task are exactly those of the run wanted; a damaged file raises :class:`ResultsError`.
+    All or nothing: one config without its rows and the caller trains the lot (see :func:`committed_each`).
+    """
+    found = committed_each(path, configs, seeds, task)
+    for table, reason in found:
+        if table is None:
+            return None, reason
+    runs = [run for table, _ in found for run in table.runs]  # type: ignore[union-attr]
+    return Table(runs), f"used {len(runs)} committed rows from {path.name}"
+
+
+def committed_each(path: Path, configs: list, seeds: list[int], task) -> list[tuple[Table | None, str]]:
+    """Per config, its committed runs on ``seeds`` from ``path``, or ``None`` and the reason why not.
+
+    The file is read and the data hashed once for all configs. A row applies only if its config,
+    seed, training-data hash, held-out-data hash, evaluation settings and task are exactly those of
+    the run wanted; a damaged file raises :class:`ResultsError`.
     """
     if not path.exists():
-        return None, f"no committed rows at {path}"
-    table = read_rows(path)
-    eval_hash, evaluation = tensor_hash(task.test_data()), json.dumps(dataclasses.asdict(task.evaluation))
-    task_json = json.dumps(task.flat(), sort_keys=True)
-    by_config = {r.row["config"]: r for r in table.runs}
+        return [(None, f"no committed rows at {path}")] * len(configs)
+    by_config = {r.row["config"]: r for r in read_rows(path).runs}
+    wanted = {
+        "held-out data": ("eval_hash", tensor_hash(task.test_data())),
+        "evaluation settings": ("evaluation", json.dumps(dataclasses.asdict(task.evaluation))),
+        "task": ("task", json.dumps(task.flat(), sort_keys=True)),
+    }
     data_hash = {seed: tensor_hash(task.train_data(seed)) for seed in seeds}  # once per seed, not per config
-    runs = []
-    for config in configs:
+
+    def one(config) -> tuple[Table | None, str]:
+        runs = []
         for seed in seeds:
-            want = json.dumps(config.replace(seed=seed).to_dict(), sort_keys=True)
-            run = by_config.get(want)
+            run = by_config.get(json.dumps(config.replace(seed=seed).to_dict(), sort_keys=True))
             if run is None:
                 return None, f"{path.name} has no row for {config.label()}, seed {seed}"
-            checks = {
-                "training data": (run.row.get("data_hash"), data_hash[seed]),
-                "held-out data": (run.row.get("eval_hash"), eval_hash),
-                "evaluation settings": (run.row.get("evaluation"), evaluation),
-                "task": (run.row.get("task"), task_json),
-            }
-            for what, (have, now) in checks.items():
-                if have != now:
+            checks = {"training data": ("data_hash", data_hash[seed]), **wanted}
+            for what, (column, now) in checks.items():
+                if run.row.get(column) != now:
                     return None, f"{path.name}:{run.row['line']} ran on other {what} than this study's"
             runs.append(run)
-    return Table(runs), f"used {len(runs)} committed rows from {path.name}"
+        return Table(runs), f"used {len(runs)} committed rows from {path.name}"
+
+    return [one(config) for config in configs]
 
 
 class ResultsError(ValueError):

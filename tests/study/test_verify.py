@@ -19,7 +19,7 @@ from lstm_lib import cli
 from lstm_lib.runs import records
 from lstm_lib.runs.experiments import compare
 from lstm_lib.runs.fingerprint import fingerprint_text
-from lstm_lib.runs.records import ResultsError, committed_runs, provenance, read_rows, write_rows
+from lstm_lib.runs.records import ResultsError, committed_each, committed_runs, provenance, read_rows, write_rows
 from lstm_lib.runs.task import WaveTask
 from lstm_lib.study import claims, verify
 from lstm_lib.training.config import TrainConfig
@@ -122,6 +122,17 @@ def test_committed_runs_are_used_only_for_exactly_the_same_runs(committed, tmp_p
     tampered = _edited(committed, tmp_path, 0, data_hash="0" * 64)
     table, reason = committed_runs(tampered, CONFIGS, SEEDS, TASK)
     assert table is None and "rows.csv:2 ran on other training data" in reason
+
+
+def test_committed_each_gives_each_config_its_own_rows_or_its_own_reason(committed, tmp_path):
+    fields, rows = _rows(committed)
+    plain_only = _write([r for r in rows if r["method"] == "plain"], fields, tmp_path / "rows.csv")
+    (plain, why_plain), (noisy, why_noisy) = committed_each(plain_only, CONFIGS, SEEDS, TASK)
+    assert plain is not None and [r["seed"] for r in plain.rows] == SEEDS and "used 2" in why_plain
+    assert noisy is None and "no row for" in why_noisy
+    assert committed_runs(plain_only, CONFIGS, SEEDS, TASK)[0] is None  # all or nothing
+    absent = tmp_path / "absent.csv"
+    assert committed_each(absent, CONFIGS, SEEDS, TASK) == [(None, f"no committed rows at {absent}")] * 2
 
 
 # ---------------------------------------------------------------- the rule
